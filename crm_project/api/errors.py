@@ -1,0 +1,16 @@
+"""JSON errors with field-level messages; a client mistake is a 4xx, never a 500."""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework.exceptions import ValidationError
+from rest_framework.fields import get_error_detail
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    # Services raise Django's ValidationError; answer it like a serializer error.
+    if isinstance(exc, DjangoValidationError):
+        exc = ValidationError(detail=get_error_detail(exc))
+    return drf_exception_handler(exc, context)

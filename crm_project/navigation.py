@@ -1,0 +1,34 @@
+"""The main navigation, per role. Later apps add their entries here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from .roles import Role
+
+ALL_ROLES = frozenset(Role)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url_name: str
+    icon: str
+    roles: frozenset[Role] = ALL_ROLES
+    # Other URL name prefixes that mark this entry as the current one.
+    active_prefixes: tuple[str, ...] = ()
+
+
+NAV_ITEMS: list[NavItem] = [
+    NavItem(_("Home"), "home", "house-door"),
+    NavItem(_("API"), "api_docs", "braces", active_prefixes=("api_docs",)),
+]
+
+
+def nav_for(role: Role | None) -> list[NavItem]:
+    if role is None:
+        return []
+    return [item for item in NAV_ITEMS if role in item.roles]
