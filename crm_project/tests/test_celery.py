@@ -1,0 +1,62 @@
+import os
+
+import pytest
+from celery.exceptions import Retry
+from django.conf import settings
+from django.db import OperationalError
+
+from crm_project.celery import RelasiTask, app, enqueue
+from crm_project.tasks import health_check
+
+
+def test_health_task_runs_eagerly_without_a_broker():
+    assert not settings.CELERY_BROKER_URL
+    result = health_check.delay().get(timeout=5)
+    assert result["status"] == "ok"
+    assert result["eager"] is True
+    assert result["pid"] == os.getpid()
+
+
+def test_reliable_defaults():
+    assert app.conf.task_acks_late is True
+    assert app.conf.task_reject_on_worker_lost is True
+    assert app.conf.worker_prefetch_multiplier == 1
+    visibility = app.conf.broker_transport_options["visibility_timeout"]
+    assert visibility > app.conf.task_time_limit > app.conf.task_soft_time_limit
+    assert isinstance(health_check, RelasiTask)
+
+
+@app.task(bind=True, name="crm_project.tests.failing")
+def failing(self, error: str) -> None:
+    raise {"transient": OperationalError, "bug": ValueError}[error]("boom")
+
+
+def test_transient_errors_are_retried_with_backoff_and_bugs_are_not():
+    # Eager mode shows the scheduled retry as a Retry exception with its delay.
+    with pytest.raises(Retry) as retry:
+        failing.delay("transient").get()
+    assert isinstance(retry.value.exc, OperationalError)
+    assert 0 <= retry.value.when <= 2  # first backoff step, with jitter
+    with pytest.raises(ValueError):
+        failing.delay("bug").get()
+    assert failing.max_retries == 5 and failing.retry_backoff_max == 600
+
+
+@pytest.mark.django_db
+def test_enqueue_waits_for_the_transaction_to_commit(django_capture_on_commit_callbacks, monkeypatch):
+    sent: list[tuple] = []
+    monkeypatch.setattr(health_check, "delay", lambda *args, **kwargs: sent.append((args, kwargs)))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        enqueue(health_check, 1, flag=True)
+        assert sent == []
+    assert len(callbacks) == 1
+    assert sent == [((1,), {"flag": True})]
+
+
+@pytest.mark.worker
+def test_health_task_runs_on_a_real_worker_through_redis():
+    assert settings.CELERY_BROKER_URL.startswith("redis://")
+    result = health_check.delay().get(timeout=60)
+    assert result["status"] == "ok"
+    assert result["eager"] is False
+    assert result["pid"] != os.getpid()
