@@ -128,3 +128,14 @@ def pytest_collection_modifyitems(config, items):
         print(
             f"\n{len(deselected)} worker test(s) deselected: set CELERY_BROKER_URL and start `make worker` to run them"
         )
+
+
+@pytest.fixture
+def celery_eager():
+    """Run tasks in-process for this test, even when a broker is configured."""
+    from crm_project.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield app
+    app.conf.task_always_eager = previous

@@ -169,7 +169,7 @@ def test_concurrent_duplicates_never_create_two_rows(gm):
     assert IdempotencyRecord.objects.filter(key="race-1").count() == 1
 
 
-def test_idempotency_purge_drops_only_expired_records(gm):
+def test_idempotency_purge_drops_only_expired_records(gm, celery_eager):
     from datetime import timedelta
 
     from django.utils import timezone

@@ -9,8 +9,19 @@ from crm_project.celery import RelasiTask, app, enqueue
 from crm_project.tasks import health_check
 
 
-def test_health_task_runs_eagerly_without_a_broker():
-    assert not settings.CELERY_BROKER_URL
+def test_embedded_mode_runs_tasks_eagerly_without_a_broker():
+    import subprocess
+    import sys
+
+    code = "from crm_project.celery import app; print(app.conf.task_always_eager)"
+    env = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "crm_project.settings"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "True"
+
+
+def test_health_task_runs_eagerly(celery_eager):
     result = health_check.delay().get(timeout=5)
     assert result["status"] == "ok"
     assert result["eager"] is True
@@ -31,7 +42,7 @@ def failing(self, error: str) -> None:
     raise {"transient": OperationalError, "bug": ValueError}[error]("boom")
 
 
-def test_transient_errors_are_retried_with_backoff_and_bugs_are_not():
+def test_transient_errors_are_retried_with_backoff_and_bugs_are_not(celery_eager):
     # Eager mode shows the scheduled retry as a Retry exception with its delay.
     with pytest.raises(Retry) as retry:
         failing.delay("transient").get()
