@@ -60,7 +60,7 @@ serve: $(VENV)/.installed
 
 # Translators: needs gettext (apt-get install gettext).
 messages: $(VENV)/.installed
-	$(PY) manage.py makemessages -l id --no-obsolete --ignore '.venv/*' --ignore 'staticfiles/*'
+	$(PY) manage.py makemessages -l id --no-obsolete --ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'test-artifacts/*'
 
 compilemessages: $(VENV)/.installed
 	$(PY) manage.py compilemessages --ignore '.venv/*'

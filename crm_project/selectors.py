@@ -16,11 +16,12 @@ User = get_user_model()
 
 
 def users_in_role(role: Role):
-    return (
-        User.objects.filter(is_active=True, groups__name=role.value)
-        .order_by("first_name", "last_name", "username")
-        .only("id", "username", "first_name", "last_name", "email", "last_login")
-    )
+    return User.objects.filter(is_active=True, groups__name=role.value).order_by("first_name", "last_name", "username")
+
+
+def relationship_managers():
+    """Active relationship managers with their profile and manager, in one query."""
+    return users_in_role(Role.RELATIONSHIP_MANAGER).select_related("rm_profile__reports_to")
 
 
 def role_counts() -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "dashboards/no_role.html", status=403)
     context: dict = {"role": role, "duties": ROLE_DUTIES[role], "duties_title": DUTIES_TITLE[role]}
     if role is Role.GENERAL_MANAGER:
-        context["relationship_managers"] = selectors.users_in_role(Role.RELATIONSHIP_MANAGER)
+        context["relationship_managers"] = selectors.relationship_managers()
         context["sales_reps"] = selectors.users_in_role(Role.SALES_REP)
     if role is Role.ADMIN:
         context["role_counts"] = selectors.role_counts()

@@ -29,6 +29,8 @@ def test_demo_command_creates_a_user_per_role_with_the_documented_password(capsy
         assert role_of(user) is role
         assert user.check_password(DEMO_PASSWORD)
     assert User.objects.get(username="admin").is_superuser
+    reports = User.objects.get(username="gm").direct_reports.order_by("user__username")
+    assert [(p.user.username, p.capacity) for p in reports] == [("rm", 3), ("rm2", 3)]
     assert not User.objects.get(username="gm").is_staff
     out = capsys.readouterr().out
     assert "relasi-demo-2026" in out
@@ -44,3 +46,4 @@ def test_demo_command_is_idempotent_and_keeps_changed_passwords():
     assert User.objects.filter(username__in=EXPECTED).count() == 6
     assert User.objects.get(username="rep").check_password("a-new-secret-pass-1")
     assert User.objects.get(username="rep").groups.count() == 1
+    assert User.objects.get(username="gm").direct_reports.count() == 2

@@ -32,10 +32,18 @@ def test_each_role_lands_on_its_own_dashboard(client, role):
     assert not any(marker in html for marker in others)
 
 
-def test_general_manager_dashboard_lists_the_relationship_managers_and_reps(gm_client, rm, rep):
-    html = gm_client.get(reverse("home")).content.decode()
-    assert f"@{rm.username}" in html
+def test_general_manager_dashboard_lists_the_relationship_managers_and_reps(gm_client, gm, rm, rep, make_user):
+    from relationships.services import rm_profile_save
+
+    rm_profile_save(user=rm, reports_to=gm, capacity=4)
+    unprofiled = make_user(Role.RELATIONSHIP_MANAGER, username="t_rm_new")
+    response = gm_client.get(reverse("home"))
+    html = response.content.decode()
+    assert f"@{rm.username}" in html and f"@{unprofiled.username}" in html
     assert f"@{rep.username}" in html
+    assert "4 key accounts" in html
+    assert 'badge text-bg-success">you<' in html
+    assert "No profile yet" in html
 
 
 def test_rep_dashboard_lists_no_colleagues(rep_client, rm):
@@ -62,16 +70,19 @@ def test_user_without_role_is_told_to_ask_for_one(client):
         # session, user, groups (role), then the role's own panels
         (Role.SALES_REP, 3),
         (Role.RELATIONSHIP_MANAGER, 3),
-        # + relationship managers, sales reps
+        # + relationship managers (with profile and manager), sales reps
         (Role.GENERAL_MANAGER, 5),
         # + users per role, recent failed logins
         (Role.ADMIN, 5),
     ],
 )
 def test_dashboard_query_budget(client, role, queries, django_assert_num_queries):
+    from relationships.services import rm_profile_save
+
+    boss = UserFactory(role=Role.GENERAL_MANAGER, username="boss")
     for n in range(4):
         UserFactory(role=Role.SALES_REP, username=f"extra_rep{n}")
-        UserFactory(role=Role.RELATIONSHIP_MANAGER, username=f"extra_rm{n}")
+        rm_profile_save(user=UserFactory(role=Role.RELATIONSHIP_MANAGER, username=f"extra_rm{n}"), reports_to=boss)
     client.force_login(UserFactory(role=role, is_superuser=False))
     with django_assert_num_queries(queries):
         assert client.get(reverse("home")).status_code == 200

@@ -25,7 +25,6 @@ LAPTOP = {"width": 1366, "height": 850}
 PHONE = {"width": 390, "height": 844}
 
 
-
 def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser" in str(item.fspath):
