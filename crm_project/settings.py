@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "template_partials",
     "axes",
     "csp",
+    "simple_history",
     "crm_project",
     "accounts",
     "communications",
@@ -88,6 +89,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # The audit history records who made each change made through a request.
+    "simple_history.middleware.HistoryRequestMiddleware",
     # Last, so that it sees the lockout flag set by the authentication backend.
     "axes.middleware.AxesMiddleware",
 ]
