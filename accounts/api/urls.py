@@ -1,0 +1,5 @@
+from rest_framework import routers
+
+router = routers.SimpleRouter()
+
+urlpatterns = router.urls

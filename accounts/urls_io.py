@@ -1,0 +1,3 @@
+"""CSV export and import of customers (see views_io.py)."""
+
+urlpatterns: list = []
