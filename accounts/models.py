@@ -442,3 +442,57 @@ class CompetitorIntel(models.Model):
     def clean(self) -> None:
         if self.last_confirmed_on and self.last_confirmed_on > timezone.localdate():
             raise ValidationError({"last_confirmed_on": _("The date cannot be in the future.")})
+
+
+class CustomerImport(models.Model):
+    """One uploaded customer CSV: its text, column mapping and the outcome of every row.
+
+    The raw text is kept so that the preview, the dry run, the commit and the
+    rejects file all read the very same rows; `results` holds one entry per row
+    (line number, ok, created customer or the errors by column).
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Checked, not imported yet")
+        DONE = "done", _("Imported")
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="customer_imports",
+        verbose_name=_("uploaded by"),
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    file_name = models.CharField(_("file name"), max_length=255)
+    raw_text = models.TextField(_("file content"))
+    delimiter = models.CharField(_("delimiter"), max_length=1, default=",")
+    mapping = models.JSONField(
+        _("column mapping"),
+        default=list,
+        help_text=_("Per column of the file: a customer field, or empty to ignore it."),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    ok_count = models.PositiveIntegerField(
+        _("valid or created rows"), default=0, help_text=_("Valid rows while a draft; created customers once done.")
+    )
+    error_count = models.PositiveIntegerField(_("rejected rows"), default=0)
+    blank_count = models.PositiveIntegerField(_("empty lines skipped"), default=0)
+    results = models.JSONField(_("result per row"), default=list)
+    imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("customer import")
+        verbose_name_plural = _("customer imports")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["created_by", "-created_at"], name="customer_import_by_user")]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:customer_import_preview", args=[self.pk])
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT

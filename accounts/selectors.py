@@ -86,12 +86,12 @@ def customer_list(
     return customers.select_related("owner").order_by(*CUSTOMER_ORDERINGS.get(ordering, CUSTOMER_ORDERINGS["name"]))
 
 
-def customer_filter_choices(*, user: Any) -> dict[str, list]:
-    """Distinct industries, cities and owners among the customers the user sees (three queries)."""
+def customer_filter_choices(*, user: Any) -> dict[str, Any]:
+    """Distinct industries and cities (two queries) and the owners (a lazy queryset) among the user's customers."""
     visible = Customer.objects.visible_to(user).filter(archived_at__isnull=True)
     industries = list(visible.exclude(industry="").order_by("industry").values_list("industry", flat=True).distinct())
     cities = list(visible.exclude(city="").order_by("city").values_list("city", flat=True).distinct())
-    owners = list(User.objects.filter(pk__in=visible.values("owner")).order_by("first_name", "last_name", "username"))
+    owners = User.objects.filter(pk__in=visible.values("owner")).order_by("first_name", "last_name", "username")
     return {"industries": industries, "cities": cities, "owners": owners}
 
 
@@ -248,3 +248,43 @@ def competitor_spend_by_customer(customers: QuerySet[Customer]) -> dict[int, Dec
         .annotate(total=Sum("estimated_annual_spend"))
     )
     return {row["customer"]: row["total"] or Decimal(0) for row in rows}
+
+
+def owner_candidates() -> QuerySet:
+    """Users a manager may make the owner of a customer."""
+    from crm_project.roles import Role
+
+    roles = [Role.SALES_REP.value, Role.RELATIONSHIP_MANAGER.value, Role.GENERAL_MANAGER.value]
+    return (
+        User.objects.filter(is_active=True, groups__name__in=roles)
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def customer_duplicates_for_form(*, user: Any, form: Any, exclude: Customer | None = None) -> list[Customer]:
+    """After a refused save: the existing customers the user may open, to link from the form."""
+    if not form.is_bound or not form.errors:
+        return []
+    found: dict[int, Customer] = {}
+    for field in ("email", "tax_id", "external_ref"):
+        if field not in form.errors:
+            continue
+        existing = customer_duplicate(
+            field=field, value=str(form.data.get(field, "")).strip(), exclude_pk=exclude.pk if exclude else None
+        )
+        if existing is not None and Customer.objects.visible_to(user).filter(pk=existing.pk).exists():
+            found[existing.pk] = existing
+    return list(found.values())
+
+
+def customer_vocabulary(*, user: Any) -> dict[str, list[str]]:
+    """Industries and cities already in use, offered as suggestions in the customer form."""
+    choices = customer_filter_choices(user=user)
+    return {"industries": choices["industries"], "cities": choices["cities"]}
+
+
+def interest_topic_names(limit: int = 300) -> list[str]:
+    from .models import InterestTopic
+
+    return list(InterestTopic.objects.order_by("name").values_list("name", flat=True)[:limit])

@@ -52,7 +52,9 @@ CUSTOMER_FIELDS = (
 
 
 def _save(instance: models.Model, *, by: AbstractBaseUser) -> models.Model:
-    instance.full_clean()
+    # A customer's unique email, tax id and reference were checked by
+    # _check_duplicates with a better message; the database still enforces them.
+    instance.full_clean(validate_constraints=not isinstance(instance, Customer))
     instance._history_user = by
     instance.save()
     return instance
@@ -313,3 +315,34 @@ def record_delete(*, record: models.Model, by: AbstractBaseUser) -> None:
 
 def birthday_is_valid(value: date | None) -> bool:
     return value is None or value <= timezone.localdate()
+
+
+class MemberErrors(Exception):
+    """Some members of a household list were invalid; `errors` maps list positions to their errors."""
+
+    def __init__(self, errors: dict[int, ValidationError]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+@transaction.atomic
+def household_members_replace(*, household: Household, members: list[dict[str, Any]], by: AbstractBaseUser) -> None:
+    """Make the household's members exactly this list: update those with an id, add the rest, remove the others."""
+    existing = {member.pk: member for member in household.members.all()}
+    kept: set[int] = set()
+    errors: dict[int, ValidationError] = {}
+    for index, fields in enumerate(members):
+        fields = dict(fields)
+        pk = fields.pop("id", None)
+        if pk is not None:
+            kept.add(pk)
+        try:
+            with transaction.atomic():
+                household_member_save(by=by, household=household, member=existing.get(pk), **fields)
+        except ValidationError as error:
+            errors[index] = error
+    if errors:
+        raise MemberErrors(errors)
+    for pk, member in existing.items():
+        if pk not in kept:
+            record_delete(record=member, by=by)

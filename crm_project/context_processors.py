@@ -13,8 +13,7 @@ def relasi(request: HttpRequest) -> dict[str, Any]:
     match = getattr(request, "resolver_match", None)
     return {
         "current_role": role,
-        "nav_items": nav_for(role),
-        "current_url_name": match.url_name if match else "",
+        "nav_items": nav_for(role, match.view_name if match else ""),
         "default_currency": settings.DEFAULT_CURRENCY,
         # django-htmx's {% htmx_script %} looks for this name.
         "csp_nonce": getattr(request, "csp_nonce", ""),

@@ -21,14 +21,19 @@ class NavItem:
     # Other URL name prefixes that mark this entry as the current one.
     active_prefixes: tuple[str, ...] = ()
 
+    def is_active(self, view_name: str) -> bool:
+        return view_name == self.url_name or view_name.startswith(self.active_prefixes)
+
 
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("Home"), "home", "house-door"),
+    NavItem(_("Customers"), "accounts:customer_list", "buildings", active_prefixes=("accounts:",)),
     NavItem(_("API"), "api_docs", "braces", active_prefixes=("api_docs",)),
 ]
 
 
-def nav_for(role: Role | None) -> list[NavItem]:
+def nav_for(role: Role | None, view_name: str = "") -> list[tuple[NavItem, bool]]:
+    """The entries this role sees, each with whether it is the current page."""
     if role is None:
         return []
-    return [item for item in NAV_ITEMS if role in item.roles]
+    return [(item, item.is_active(view_name)) for item in NAV_ITEMS if role in item.roles]

@@ -6,6 +6,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET
 
+from accounts.selectors import customer_counts, upcoming_birthdays
+
 from . import selectors
 from .duties import DUTIES_TITLE, ROLE_DUTIES
 from .roles import Role, role_of
@@ -18,6 +20,10 @@ def home(request: HttpRequest) -> HttpResponse:
     if role is None:
         return render(request, "dashboards/no_role.html", status=403)
     context: dict = {"role": role, "duties": ROLE_DUTIES[role], "duties_title": DUTIES_TITLE[role]}
+    if role in (Role.SALES_REP, Role.RELATIONSHIP_MANAGER, Role.GENERAL_MANAGER):
+        context["customer_counts"] = customer_counts(user=request.user)
+    if role in (Role.SALES_REP, Role.RELATIONSHIP_MANAGER):
+        context["birthdays"] = upcoming_birthdays(user=request.user, days=14)[:8]
     if role is Role.GENERAL_MANAGER:
         context["relationship_managers"] = selectors.relationship_managers()
         context["sales_reps"] = selectors.users_in_role(Role.SALES_REP)

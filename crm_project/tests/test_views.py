@@ -67,11 +67,11 @@ def test_user_without_role_is_told_to_ask_for_one(client):
 @pytest.mark.parametrize(
     ("role", "queries"),
     [
-        # session, user, groups (role), then the role's own panels
-        (Role.SALES_REP, 3),
-        (Role.RELATIONSHIP_MANAGER, 3),
-        # + relationship managers (with profile and manager), sales reps
-        (Role.GENERAL_MANAGER, 5),
+        # session, user, groups (role), customer counts, birthdays (contacts, family members)
+        (Role.SALES_REP, 6),
+        (Role.RELATIONSHIP_MANAGER, 6),
+        # session, user, role, customer counts, relationship managers (with profile and manager), sales reps
+        (Role.GENERAL_MANAGER, 6),
         # + users per role, recent failed logins
         (Role.ADMIN, 5),
     ],
