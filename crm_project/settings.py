@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
@@ -335,6 +336,16 @@ CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-records": {
         "task": "crm_project.tasks.purge_idempotency_records",
         "schedule": 60 * 60,
+    },
+    # Early morning in TIME_ZONE: overdue contacts become follow-ups, then each
+    # user gets the day's digest.
+    "cadence-check": {
+        "task": "communications.tasks.cadence_check",
+        "schedule": crontab(hour=5, minute=0),
+    },
+    "daily-digest": {
+        "task": "communications.tasks.send_daily_digests",
+        "schedule": crontab(hour=6, minute=0),
     },
 }
 

@@ -14,6 +14,7 @@ admin.site.index_title = _("Administration")
 urlpatterns = [
     path("", views.home, name="home"),
     path("customers/", include("accounts.urls")),
+    path("contact/", include("communications.urls")),
     path(
         "login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -6,4 +6,5 @@ urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="token"),
     path("me/", views.MeView.as_view(), name="me"),
     path("", include("accounts.api.urls")),
+    path("", include("communications.api.urls")),
 ]
