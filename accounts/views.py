@@ -43,6 +43,7 @@ from .models import (
     HouseholdMember,
     Interest,
 )
+from .panels import CUSTOMER_FACTS, CUSTOMER_TABS
 
 PAGE_SIZE = 25
 
@@ -106,6 +107,8 @@ def _detail_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
     )
     return {
         "customer": customer,
+        "extra_tabs": CUSTOMER_TABS,
+        "extra_facts": CUSTOMER_FACTS,
         "can_edit": can_edit,
         "can_manage_team": role in SEES_ALL or customer.owner_id == request.user.pk,
         "likes": [i for i in interests if i.sentiment == Interest.Sentiment.LIKE],

@@ -8,3 +8,9 @@ class CommunicationsConfig(AppConfig):
     name = "communications"
     verbose_name = _("Communications")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from accounts.panels import CustomerFact, CustomerTab, register_fact, register_tab
+
+        register_tab(CustomerTab("timeline", _("Timeline"), "communications:customer_timeline", order=10))
+        register_fact(CustomerFact("last-contact", "communications:customer_last_contact", order=10))

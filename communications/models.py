@@ -22,12 +22,14 @@ EDIT_WINDOW = timedelta(hours=48)
 
 
 class Channel(models.TextChoices):
+    # Short labels: they are the quick log's buttons. Visit = face to face; letter =
+    # mail by post; web = chat, web form, social; event = dinner, entertainment, seminar.
     PHONE = "phone", _("Phone")
-    VISIT = "visit", _("Visit (face to face)")
-    MAIL = "mail", _("Mail (letter)")
+    VISIT = "visit", _("Visit")
+    MAIL = "mail", _("Letter")
     EMAIL = "email", _("Email")
-    WEB = "web", _("Web (chat, form, social)")
-    EVENT = "event", _("Event (dinner, entertainment, seminar)")
+    WEB = "web", _("Web")
+    EVENT = "event", _("Event")
 
 
 class Purpose(models.TextChoices):

@@ -42,3 +42,18 @@
     if (field) field.focus();
   });
 })();
+
+// The quick log: put the keyboard in its first field as soon as it opens.
+(function () {
+  "use strict";
+  function focusQuickLog(root) {
+    var field = root.querySelector(".quick-log input[name=customer_text], .quick-log input[name=channel]:checked, .quick-log input[name=channel]");
+    if (field) field.focus();
+  }
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target.id === "quick-log-modal-body") focusQuickLog(event.detail.target);
+  });
+  document.addEventListener("shown.bs.modal", function (event) {
+    if (event.target.id === "quick-log-modal") focusQuickLog(event.target);
+  });
+})();
