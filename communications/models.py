@@ -19,6 +19,7 @@ from accounts.models import ContactPerson, Customer
 
 # How long the author may still correct an interaction; corrections stay in the history.
 EDIT_WINDOW = timedelta(hours=48)
+EARLIEST_YEAR = 1970
 
 
 class Channel(models.TextChoices):
@@ -102,6 +103,10 @@ class Interaction(models.Model):
         errors = {}
         if self.occurred_at and self.occurred_at > timezone.now() + timedelta(minutes=5):
             errors["occurred_at"] = _("An interaction that took place cannot be in the future.")
+        elif self.occurred_at and self.occurred_at.year < EARLIEST_YEAR:
+            # Older moments would come back with the zone's historical offset
+            # (+07:07:12 in Jakarta), which is not valid ISO 8601.
+            errors["occurred_at"] = _("Give a moment from 1970 on.")
         if self.follow_up_on and self.occurred_at and self.follow_up_on < timezone.localtime(self.occurred_at).date():
             errors["follow_up_on"] = _("The follow-up cannot be before the interaction.")
         if self.location and self.channel not in (Channel.VISIT, Channel.EVENT):

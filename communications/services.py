@@ -172,11 +172,31 @@ def follow_up_reschedule(*, follow_up: FollowUp, by: AbstractBaseUser, due_on: d
 
 
 @transaction.atomic
+def follow_up_reword(*, follow_up: FollowUp, by: AbstractBaseUser, what: str) -> FollowUp:
+    follow_up.what = what.strip()[:300]
+    return _save_follow_up(follow_up, by, ["what"])
+
+
+@transaction.atomic
 def follow_up_reassign(*, follow_up: FollowUp, by: AbstractBaseUser, assignee: AbstractBaseUser) -> FollowUp:
     if not _may_be_assigned(assignee, follow_up.customer):
         raise ValidationError({"assignee": _("Assign someone who works with this customer.")})
     follow_up.assignee = assignee
     return _save_follow_up(follow_up, by, ["assignee"])
+
+
+DEFAULT_CADENCE = (("key", "", 14), ("key", "visit", 30), ("regular", "", 60))
+
+
+def cadence_defaults_ensure(**kwargs: Any) -> None:
+    """Key accounts: a contact every 14 days and a visit every 30; regular: a contact every 60.
+
+    Creates only missing defaults, so an admin's changes stay.
+    """
+    from .models import CadenceRule
+
+    for tier, channel, days in DEFAULT_CADENCE:
+        CadenceRule.objects.get_or_create(customer=None, tier=tier, channel=channel, defaults={"max_gap_days": days})
 
 
 def responsible_for(customer: Customer) -> Any:

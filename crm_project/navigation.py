@@ -27,7 +27,21 @@ class NavItem:
 
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("Home"), "home", "house-door"),
+    NavItem(
+        _("My day"),
+        "communications:my_day",
+        "calendar-check",
+        roles=frozenset({Role.SALES_REP, Role.RELATIONSHIP_MANAGER}),
+        active_prefixes=("communications:follow_up_",),
+    ),
     NavItem(_("Customers"), "accounts:customer_list", "buildings", active_prefixes=("accounts:",)),
+    NavItem(
+        _("Interactions"),
+        "communications:interaction_list",
+        "chat-square-text",
+        active_prefixes=("communications:interaction_",),
+    ),
+    NavItem(_("Summary"), "communications:rep_summary", "bar-chart-line"),
     NavItem(_("API"), "api_docs", "braces", active_prefixes=("api_docs",)),
 ]
 

@@ -191,6 +191,8 @@ USE_I18N = True
 USE_TZ = True
 FORMAT_MODULE_PATH = ["crm_project.formats"]
 DEFAULT_CURRENCY = env_str("DEFAULT_CURRENCY", "IDR")
+# Where links in emails (the daily digest) point.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 # Static files: served by WhiteNoise, never from a CDN.
 STATIC_URL = "static/"

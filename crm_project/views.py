@@ -7,6 +7,7 @@ from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET
 
 from accounts.selectors import customer_counts, upcoming_birthdays
+from communications.views_day import day_compact_context, day_context
 
 from . import selectors
 from .duties import DUTIES_TITLE, ROLE_DUTIES
@@ -24,6 +25,11 @@ def home(request: HttpRequest) -> HttpResponse:
         context["customer_counts"] = customer_counts(user=request.user)
     if role in (Role.SALES_REP, Role.RELATIONSHIP_MANAGER):
         context["birthdays"] = upcoming_birthdays(user=request.user, days=14)[:8]
+    if role is Role.SALES_REP:
+        # A rep's home is "my day" (communications:my_day), with their customers beside it.
+        context.update(day_context(request.user))
+    if role is Role.RELATIONSHIP_MANAGER:
+        context.update(day_compact_context(request.user))
     if role is Role.GENERAL_MANAGER:
         context["relationship_managers"] = selectors.relationship_managers()
         context["sales_reps"] = selectors.users_in_role(Role.SALES_REP)

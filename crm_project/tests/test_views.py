@@ -67,9 +67,11 @@ def test_user_without_role_is_told_to_ask_for_one(client):
 @pytest.mark.parametrize(
     ("role", "queries"),
     [
-        # session, user, groups (role), customer counts, birthdays (contacts, family members)
-        (Role.SALES_REP, 6),
-        (Role.RELATIONSHIP_MANAGER, 6),
+        # session, user, groups (role), customer counts, birthdays (contacts, family members),
+        # then my day: follow-ups, cadence (default rules, customer rules, one per default rule: 3), my recent
+        (Role.SALES_REP, 13),
+        # ... the compact my day: overdue follow-ups, cadence (2 + 3 default rules)
+        (Role.RELATIONSHIP_MANAGER, 12),
         # session, user, role, customer counts, relationship managers (with profile and manager), sales reps
         (Role.GENERAL_MANAGER, 6),
         # + users per role, recent failed logins

@@ -67,7 +67,10 @@ class Visit:
         self.base_url = base_url
         self.console_errors: list[str] = []
         self.page.on(
-            "console", lambda message: self.console_errors.append(message.text) if message.type == "error" else None
+            "console",
+            lambda message: (
+                self.console_errors.append(f"{message.text} @ {message.location}") if message.type == "error" else None
+            ),
         )
 
     def go(self, path: str):
