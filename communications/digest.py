@@ -7,6 +7,7 @@ cadence rule (a handful), grouped in Python, whatever the number of users.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -15,7 +16,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import mail
-from django.core.cache import cache
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -27,13 +27,12 @@ from accounts.models import AccountTeamMember, Customer
 from crm_project.roles import Role
 
 from . import selectors, services
-from .models import FollowUp
+from .models import DigestLog, FollowUp
 
 logger = logging.getLogger(__name__)
 
 DIGEST_ROLES = (Role.SALES_REP, Role.RELATIONSHIP_MANAGER, Role.GENERAL_MANAGER)
 # Longer than a day so that a rerun late on the same day (or a redelivered task) finds the mark.
-SENT_MARK_SECONDS = 36 * 60 * 60
 DEFAULT_SITE_URL = "http://127.0.0.1:8000"
 
 
@@ -187,33 +186,38 @@ def _message(digest: Digest, connection: Any) -> mail.EmailMultiAlternatives:
     return message
 
 
-def _sent_key(user: Any, day: date) -> str:
-    return f"digest:{user.pk}:{day.isoformat()}"
-
-
 def digests_send(*, as_of: date | None = None) -> int:
     """Email each user their digest for the day, at most once per user and day; returns how many went out.
 
-    Idempotent: `cache.add` (atomic in Redis and in local memory) marks a user's digest for the
-    day before it is sent, so a second run, or a second worker, skips it. The mark is removed
-    again when the mail server fails, and the error raised after the others went out, so that
-    the task's retry sends exactly the missing ones.
+    Idempotent: a DigestLog row (unique per user and day) is written before the mail goes
+    out, so a second run, or a second worker, skips that user. The row is removed again when
+    the mail server fails, and the error raised after the others went out, so that the task's
+    retry sends exactly the missing ones.
     """
     today = as_of or timezone.localdate()
-    sent, failed = 0, []
+    digests = digests_build(as_of=today)
+    # Claim every recipient in one statement; the unique (user, day) index lets a
+    # second run or worker claim only those nobody claimed before.
+    run = uuid.uuid4()
+    DigestLog.objects.bulk_create(
+        [DigestLog(user=digest.user, day=today, run=run) for digest in digests], ignore_conflicts=True
+    )
+    mine = set(DigestLog.objects.filter(day=today, run=run).values_list("user_id", flat=True))
+    sent, failed, unsent = 0, [], []
     with mail.get_connection() as connection:
-        for digest in digests_build(as_of=today):
-            key = _sent_key(digest.user, today)
-            if not cache.add(key, True, timeout=SENT_MARK_SECONDS):
+        for digest in digests:
+            if digest.user.pk not in mine:
                 continue
             try:
                 _message(digest, connection).send()
             except OSError as error:  # smtplib's errors included
-                cache.delete(key)
+                unsent.append(digest.user.pk)
                 failed.append(error)
                 logger.warning("digest for user %s not sent: %s", digest.user.pk, error)
                 continue
             sent += 1
+    if unsent:
+        DigestLog.objects.filter(day=today, run=run, user__in=unsent).delete()
     logger.info("daily digests for %s: %d sent, %d failed", today, sent, len(failed))
     if failed:
         raise failed[0]

@@ -237,3 +237,21 @@ class CadenceRule(models.Model):
         scope = str(self.customer) if self.customer_id else self.get_tier_display()
         channel = self.get_channel_display() if self.channel else _("any contact")
         return f"{scope}: {channel} ≤ {self.max_gap_days}d"
+
+
+class DigestLog(models.Model):
+    """That a user's daily digest for a day went out, so that a rerun or a second worker skips it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(_("day"))
+    # The run that claimed this user and day; a concurrent run's claim is ignored.
+    run = models.UUIDField(_("run"), db_index=True)
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("digest sent")
+        verbose_name_plural = _("digests sent")
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="digest_once_per_user_and_day")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.day}"
