@@ -26,6 +26,7 @@ from ..models import (
     HouseholdMember,
     Interest,
 )
+from ..services import CUSTOMER_FIELDS
 
 User = get_user_model()
 
@@ -73,20 +74,7 @@ class CustomerSerializer(serializers.ModelSerializer):
         model = Customer
         fields = [
             "id",
-            "name",
-            "kind",
-            "industry",
-            "address",
-            "city",
-            "country",
-            "phone",
-            "email",
-            "website",
-            "tax_id",
-            "external_ref",
-            "occupation",
-            "ambitions",
-            "notes",
+            *CUSTOMER_FIELDS,
             "owner",
             "account_team",
             "tier",
