@@ -1,8 +1,8 @@
 """My day, the interactions list with its CSV export, and the per-rep contact summary.
 
-The reads behind these pages come first, shaped like selectors (keyword-only, scoped
-to the user, a fixed number of queries) so that they can move to selectors.py as a
-block; the views follow them.
+The reads of my day and the interactions list come first, shaped like selectors
+(keyword-only, scoped to the user, a fixed number of queries); the summary's reads
+are in summary.py. The views follow them.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -19,8 +19,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Aggregate, CharField, Count, DateField, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import TruncWeek
+from django.db.models import Aggregate, CharField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -36,6 +35,7 @@ from crm_project.selectors import users_in_role
 from . import selectors, services
 from .forms_day import InteractionFilterForm, ReassignForm, SnoozeForm, SummaryFilterForm, snooze_choices
 from .models import Channel, FollowUp, Interaction, Purpose
+from .summary import rep_summary, summary_people
 from .views import _apply_errors, _safe_next
 
 User = get_user_model()
@@ -47,7 +47,6 @@ RECENT_LIMIT = 10
 DUE_CUSTOMERS_LIMIT = 25
 COMPACT_LIMIT = 5
 PAGE_SIZE = 25
-SUMMARY_WEEKS = 12
 DAY_SECTIONS = ("follow_ups", "customers", "recent")
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 
@@ -415,126 +414,6 @@ def interaction_export(request: HttpRequest) -> StreamingHttpResponse:
     response = StreamingHttpResponse(interaction_export_csv(interactions), content_type=CSV_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="interactions-{timezone.localdate():%Y-%m-%d}.csv"'
     return response
-
-
-# --- per-rep summary: reads --------------------------------------------------------
-
-
-def _channel_key(value: str) -> str:
-    return f"channel_{value}"
-
-
-def _purpose_key(value: str) -> str:
-    return f"purpose_{value}"
-
-
-@dataclass
-class Tally:
-    """Contacts counted by channel and by purpose (a week, a person, or everything)."""
-
-    total: int = 0
-    channels: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Channel.values, 0))
-    purposes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Purpose.values, 0))
-
-    def add(self, row: dict[str, Any]) -> None:
-        self.total += row["total"]
-        for value in Channel.values:
-            self.channels[value] += row[_channel_key(value)]
-        for value in Purpose.values:
-            self.purposes[value] += row[_purpose_key(value)]
-
-    @property
-    def channel_counts(self) -> list[int]:
-        return [self.channels[value] for value in Channel.values]
-
-    @property
-    def purpose_counts(self) -> list[int]:
-        return [self.purposes[value] for value in Purpose.values]
-
-    @property
-    def relationship_share(self) -> float | None:
-        """Relationship contacts as a share of relationship and order contacts together."""
-        both = self.purposes[Purpose.RELATIONSHIP] + self.purposes[Purpose.ORDER]
-        return self.purposes[Purpose.RELATIONSHIP] / both if both else None
-
-    @property
-    def relationship_percent(self) -> int | None:
-        share = self.relationship_share
-        return None if share is None else round(share * 100)
-
-
-@dataclass
-class Summary:
-    weeks: list[tuple[date, Tally]]
-    people: list[tuple[Any, Tally]]
-    total: Tally
-
-    @property
-    def per_week(self) -> float:
-        return self.total.total / len(self.weeks)
-
-    def chart_data(self) -> dict[str, Any]:
-        """The numbers of the tables, for the chart script (through json_script)."""
-        tallies = [tally for _week, tally in self.weeks]
-        return {
-            "weeks": [formats.date_format(week, "j M") for week, _tally in self.weeks],
-            "channels": [
-                {"key": value, "label": str(label), "data": [t.channels[value] for t in tallies]}
-                for value, label in Channel.choices
-            ],
-            "purposes": [
-                {"key": value, "label": str(label), "data": [t.purposes[value] for t in tallies]}
-                for value, label in Purpose.choices
-            ],
-        }
-
-
-def summary_weeks(today: date, count: int = SUMMARY_WEEKS) -> list[date]:
-    """The Mondays of the last `count` weeks, this week last."""
-    monday = today - timedelta(days=today.weekday())
-    return [monday - timedelta(weeks=back) for back in range(count - 1, -1, -1)]
-
-
-def rep_summary(*, viewer: Any, people: list[Any], today: date | None = None) -> Summary:
-    """Contacts per person and week over the last 12 weeks, by channel and by purpose.
-
-    One grouped query (person x week, with a filtered count per channel and per
-    purpose); Python only adds up those few groups into weeks and people.
-    """
-    weeks = summary_weeks(today or timezone.localdate())
-    counts = {_channel_key(value): Count("id", filter=Q(channel=value)) for value in Channel.values}
-    counts |= {_purpose_key(value): Count("id", filter=Q(purpose=value)) for value in Purpose.values}
-    groups = (
-        Interaction.objects.visible_to(viewer)
-        .filter(logged_by__in=[person.pk for person in people], occurred_at__gte=_start_of(weeks[0]))
-        .annotate(week=TruncWeek("occurred_at", output_field=DateField()))
-        .values("logged_by", "week")
-        .annotate(total=Count("id"), **counts)
-        .order_by()
-    )
-    by_week = {week: Tally() for week in weeks}
-    by_person = {person.pk: Tally() for person in people}
-    total = Tally()
-    for group in groups:
-        if group["week"] in by_week:
-            by_week[group["week"]].add(group)
-            by_person[group["logged_by"]].add(group)
-            total.add(group)
-    return Summary(
-        weeks=list(by_week.items()),
-        people=[(person, by_person[person.pk]) for person in people],
-        total=total,
-    )
-
-
-def summary_people() -> list[Any]:
-    """Every active sales rep and relationship manager, for a manager's summary."""
-    roles = [Role.SALES_REP.value, Role.RELATIONSHIP_MANAGER.value]
-    return list(
-        User.objects.filter(is_active=True, groups__name__in=roles)
-        .distinct()
-        .order_by("first_name", "last_name", "username")
-    )
 
 
 # --- per-rep summary: view ---------------------------------------------------------

@@ -11,8 +11,8 @@ from django.utils import timezone
 from accounts.models import Customer
 from accounts.tests.factories import AccountTeamMemberFactory, ContactPersonFactory, CustomerFactory
 from communications.models import CadenceRule, Channel, FollowUp, Interaction, Purpose
+from communications.summary import summary_weeks
 from communications.tests.factories import FollowUpFactory, InteractionFactory
-from communications.views_day import summary_weeks
 from crm_project.roles import Role
 
 pytestmark = pytest.mark.django_db
