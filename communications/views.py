@@ -19,12 +19,15 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import trigger_client_event
 
 from accounts.models import Customer
+from accounts.panels import timeline_events
 
 from . import selectors, services
 from .forms import InteractionEditForm, QuickLogForm, TimelineFilterForm, customer_label, next_weekday
 from .models import Interaction
 
 TIMELINE_PAGE_SIZE = 20
+# Events (purchases...) of one page's time range; more are a link away in their own list.
+TIMELINE_EVENT_LIMIT = 30
 AUTOCOMPLETE_LIMIT = 15
 
 
@@ -113,6 +116,9 @@ def customer_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "customer": customer,
         "page": page,
+        "items": _timeline_items(
+            request, customer, entries, page, filtered=bool(chosen.get("channel") or chosen.get("purpose"))
+        ),
         "filters": filters,
         "query": query.urlencode(),
         "quick_log_form": QuickLogForm(user=request.user, customer=customer),
@@ -125,6 +131,27 @@ def customer_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         template = "communications/customer_timeline.html"
     return render(request, template, context)
+
+
+def _timeline_items(request: HttpRequest, customer: Customer, entries: Any, page: Any, *, filtered: bool) -> list:
+    """The page's contacts merged, newest first, with the other apps' events (purchases...) of its time range.
+
+    Page k covers the time after its last contact up to the last contact of page k-1,
+    so that every event shows on exactly one page. Filters by channel or purpose show
+    contacts only.
+    """
+    contacts = [("contact", entry) for entry in page.object_list]
+    if filtered:
+        return contacts
+    after = page.object_list[len(page.object_list) - 1].occurred_at if page.has_next() else None
+    before = None
+    if page.number > 1:
+        before = entries.values_list("occurred_at", flat=True)[page.start_index() - 2]
+    events = timeline_events(
+        customer=customer, user=request.user, after=after, before=before, limit=TIMELINE_EVENT_LIMIT
+    )
+    merged = contacts + [("event", event) for event in events]
+    return sorted(merged, key=lambda item: item[1].occurred_at, reverse=True)
 
 
 @login_required

@@ -14,7 +14,7 @@ from celery import Celery, Task
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm_project.settings")
 
 
-def _transient_errors() -> tuple[type[BaseException], ...]:
+def transient_errors() -> tuple[type[BaseException], ...]:
     from django.db import InterfaceError, OperationalError
     from kombu.exceptions import OperationalError as BrokerError
     from redis.exceptions import ConnectionError as RedisConnectionError
@@ -29,7 +29,7 @@ class RelasiTask(Task):
     Tasks must be idempotent: with acks_late a task whose worker died runs again.
     """
 
-    autoretry_for = _transient_errors()
+    autoretry_for = transient_errors()
     retry_backoff = 2
     retry_backoff_max = 600
     retry_jitter = True

@@ -42,6 +42,8 @@ NAV_ITEMS: list[NavItem] = [
         active_prefixes=("communications:interaction_",),
     ),
     NavItem(_("Summary"), "communications:rep_summary", "bar-chart-line"),
+    # One entry for segments, purchases, rollups and candidates: the insights pages link to each other.
+    NavItem(_("Insights"), "insights:segment_overview", "pie-chart", active_prefixes=("insights:",)),
     NavItem(_("API"), "api_docs", "braces", active_prefixes=("api_docs",)),
 ]
 

@@ -334,6 +334,14 @@ CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 60 * 60}
 CELERY_RESULT_EXPIRES = 60 * 60 * 24
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# RFM rollups (insights/rollup.py): customers per shard of a full run on workers,
+# the most customers an incremental run re-aggregates (above it a full run is cheaper),
+# and PostgreSQL's work_mem for the rollup's transaction (hash aggregate instead of
+# walking the foreign-key index).
+ROLLUP_SHARD_SIZE = env_int("ROLLUP_SHARD_SIZE", 250_000)
+ROLLUP_INCREMENTAL_MAX = env_int("ROLLUP_INCREMENTAL_MAX", 50_000)
+ROLLUP_WORK_MEM = env_str("ROLLUP_WORK_MEM", "256MB")
+
 CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-records": {
         "task": "crm_project.tasks.purge_idempotency_records",
@@ -344,6 +352,11 @@ CELERY_BEAT_SCHEDULE = {
     "cadence-check": {
         "task": "communications.tasks.cadence_check",
         "schedule": crontab(hour=5, minute=0),
+    },
+    # After midnight: today's RFM figures (and last month's snapshot once a month).
+    "rfm-nightly": {
+        "task": "insights.tasks.rollup_nightly",
+        "schedule": crontab(hour=1, minute=30),
     },
     "daily-digest": {
         "task": "communications.tasks.send_daily_digests",

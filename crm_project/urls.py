@@ -15,6 +15,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("customers/", include("accounts.urls")),
     path("contact/", include("communications.urls")),
+    path("insights/", include("insights.urls")),
     path(
         "login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

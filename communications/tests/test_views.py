@@ -102,17 +102,18 @@ def test_customer_options_offer_only_visible_customers(rep_client, rep, rep2):
     assert "Sumber Api" not in html
 
 
-@pytest.mark.parametrize("rows", [2, 25])
-def test_timeline_query_budget(rep_client, rep, rows, django_assert_num_queries):
+@pytest.mark.parametrize(("rows", "page", "queries"), [(2, 1, 9), (25, 1, 9), (45, 2, 10)])
+def test_timeline_query_budget(rep_client, rep, rows, page, queries, django_assert_num_queries):
     customer = CustomerFactory(owner=rep)
     contact = ContactPersonFactory(customer=customer)
     for n in range(rows):
         InteractionFactory(
             customer=customer, occurred_at=timezone.now() - datetime.timedelta(hours=n + 1)
         ).contacts.add(contact)
-    # session, user, role, customer, count, page (+customer, logged_by), contacts, quick-log contacts
-    with django_assert_num_queries(8):
-        response = rep_client.get(_url("customer_timeline", customer.pk), **HTMX)
+    # session, user, role, customer, count, page (+customer, logged_by), contacts, quick-log contacts,
+    # one per timeline source (insights: purchases), and after page 1 the previous page's last time
+    with django_assert_num_queries(queries):
+        response = rep_client.get(_url("customer_timeline", customer.pk), {"page": page}, **HTMX)
     assert response.status_code == 200
 
 

@@ -7,4 +7,5 @@ urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
     path("", include("accounts.api.urls")),
     path("", include("communications.api.urls")),
+    path("", include("insights.api.urls")),
 ]

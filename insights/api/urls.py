@@ -1,0 +1,6 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("insights.api.urls_purchases")),
+    path("", include("insights.api.urls_knowledge")),
+]
