@@ -329,6 +329,37 @@ class Outcome:
     customer_ids: set[int] = field(default_factory=set)
 
 
+@dataclass
+class FailedRow:
+    """A row with field errors, and how it names its customer (checked with the batch's lookup)."""
+
+    key: int
+    errors: list[tuple[str, str]]
+    customer_id: int | None
+    customer_ref: str
+
+    @classmethod
+    def of(cls, key: int, values: Mapping[str, Any], errors: list[tuple[str, str]]) -> FailedRow:
+        if any(name in CUSTOMER_FIELDS for name, _message in errors):
+            return cls(key, errors, None, "")
+        customer_id, customer_ref = None, ""
+        try:
+            if not _is_empty(values.get("customer")):
+                customer_id = _parse_customer_id(values.get("customer"))
+            elif not _is_empty(values.get("customer_ref")):
+                customer_ref = parse_text(values.get("customer_ref"), max_length=None)
+        except RowProblem:
+            return cls(key, errors, None, "")
+        return cls(key, errors, customer_id, customer_ref)
+
+    def customer_problem(self, known_ids: set[int], by_ref: dict[str, int]) -> list[tuple[str, str]]:
+        if self.customer_id is not None and self.customer_id not in known_ids:
+            return [("customer", _("Unknown customer."))]
+        if self.customer_id is None and self.customer_ref and self.customer_ref not in by_ref:
+            return [("customer_ref", _("Unknown customer."))]
+        return []
+
+
 class PurchaseWriter:
     """Validates and (when `commit`) inserts rows batch by batch; keeps what spans batches.
 
@@ -377,9 +408,11 @@ class PurchaseWriter:
                 {"line": key, "field": name, "column": self.columns.get(name, name), "message": message}
             )
 
-    def _customers(self, parsed: list[ParsedRow]) -> tuple[set[int], dict[str, int]]:
+    def _customers(self, parsed: list[ParsedRow], failed: list[FailedRow] = ()) -> tuple[set[int], dict[str, int]]:
         ids = {row.customer_id for row in parsed if row.customer_id is not None}
+        ids |= {row.customer_id for row in failed if row.customer_id is not None}
         refs = {row.customer_ref for row in parsed if row.customer_id is None and row.customer_ref}
+        refs |= {row.customer_ref for row in failed if row.customer_id is None and row.customer_ref}
         if not ids and not refs:
             return set(), {}
         # One query for the batch; a customer outside the user's scope reads as unknown.
@@ -391,9 +424,11 @@ class PurchaseWriter:
                 by_ref[ref] = pk
         return known_ids & ids, by_ref
 
-    def _resolve(self, parsed: list[ParsedRow]) -> list[ParsedRow]:
+    def _resolve(
+        self, parsed: list[ParsedRow], lookup: tuple[set[int], dict[str, int]] | None = None
+    ) -> list[ParsedRow]:
         """The rows whose customer the user may see, with their external ids; the others rejected."""
-        known_ids, by_ref = self._customers(parsed)
+        known_ids, by_ref = lookup if lookup is not None else self._customers(parsed)
         valid: list[ParsedRow] = []
         for row in parsed:
             if row.customer_id is None:
@@ -435,14 +470,19 @@ class PurchaseWriter:
         self.outcome.rows += len(batch)
         replay = self.outcome.rows <= self.skip_rows
         parsed: list[ParsedRow] = []
+        failed: list[FailedRow] = []
         for row in batch:
             purchase, errors = row_parse(row.values, key=row.key, default_source=self.default_source)
             errors = row.problems + errors
             if errors:
-                self._reject(row.key, errors)
+                failed.append(FailedRow.of(row.key, row.values, errors))
             else:
                 parsed.append(purchase)
-        valid = self._resolve(parsed)
+        # One customer query for the batch, bad rows included, so that a bad row lists all its reasons.
+        lookup = self._customers(parsed, failed)
+        for row in failed:
+            self._reject(row.key, row.errors + row.customer_problem(*lookup))
+        valid = self._resolve(parsed, lookup)
         self.outcome.ok += len(valid)
         if replay:
             # Written by the run that was interrupted; counted there already.

@@ -152,7 +152,11 @@ def _run_start(run: RollupRun, *, shards: int = 1) -> None:
 
 def _run_finish(run: RollupRun, *, rows: int, changed: int) -> None:
     RollupRun.objects.filter(pk=run.pk).update(
-        status=RollupRun.Status.DONE, finished_at=timezone.now(), rows=rows, rows_changed=changed
+        status=RollupRun.Status.DONE,
+        finished_at=timezone.now(),
+        rows=rows,
+        rows_changed=changed,
+        shards_done=F("shards"),
     )
     _lock_release(run)
 

@@ -110,6 +110,25 @@ def test_every_error_of_a_row_is_reported(db):
     assert Purchase.objects.count() == 0
 
 
+def test_a_bad_row_with_an_unknown_customer_lists_that_too(db, gm):
+    CustomerFactory(external_ref="C-1")
+    rows = [
+        RowIn(2, {"customer_ref": "NOBODY", "purchased_at": "31/13/2026", "amount": "-5"}),
+        RowIn(3, {"customer": "999999", "purchased_at": "yesterday", "amount": "1"}),
+        RowIn(4, {"customer_ref": "C-1", "purchased_at": "soon", "amount": "1"}),
+    ]
+    outcome = purchase_io.purchases_import_rows(rows, user=gm, default_source="csv", commit=True)
+    assert outcome.rejected == 3
+    assert [(e["line"], e["field"]) for e in outcome.errors] == [
+        (2, "purchased_at"),
+        (2, "amount"),
+        (2, "customer_ref"),
+        (3, "purchased_at"),
+        (3, "customer"),
+        (4, "purchased_at"),
+    ]
+
+
 def test_invisible_customer_reads_as_unknown(db, rep, rep2):
     mine = CustomerFactory(owner=rep, external_ref="MINE")
     CustomerFactory(owner=rep2, external_ref="THEIRS")
