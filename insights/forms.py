@@ -172,7 +172,7 @@ class CandidateRuleForm(forms.Form):
         max_value=Decimal("999"),
         max_digits=6,
         decimal_places=1,
-        help_text=_("Fast growers earned at least this much more than in the 12 months before."),
+        help_text=_("Fast growers bought more than this much more from us than in the 12 months before."),
     )
     min_revenue = forms.DecimalField(
         label=_("Minimum 12-month revenue for fast growers"),

@@ -145,7 +145,7 @@ class RFMFigures(models.Model):
         max_digits=7,
         decimal_places=6,
         null=True,
-        help_text=_("Our 12-month revenue over itself plus the yearly competitor spend."),
+        help_text=_("Our 12-month revenue divided by that revenue plus the yearly competitor spend."),
     )
     computed_at = models.DateTimeField(_("computed at"))
 

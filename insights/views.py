@@ -75,7 +75,7 @@ def customer_rfm(request: HttpRequest, pk: int) -> HttpResponse:
         "labels": [month.month.strftime("%Y-%m") for month in trend],
         "revenue_12m": [_float(month.snapshot.revenue_12m) if month.snapshot else None for month in trend],
         "monthly": [_float(month.purchase_total) for month in trend],
-        "names": {"revenue_12m": _("Revenue, last 12 months"), "monthly": _("Purchases in the month")},
+        "names": {"revenue_12m": _("Revenue, last 12 months"), "monthly": _("Purchase amount in the month")},
     }
     context = {
         "customer": customer,

@@ -104,7 +104,7 @@ class SegmentFiguresSerializer(serializers.Serializer):
     segment = serializers.CharField()
     label = serializers.CharField()
     customers = serializers.IntegerField()
-    share = serializers.FloatField(help_text=_("Share of the customers, 0 to 1."))
+    share = serializers.FloatField(help_text=_("This segment's share of the customers counted, 0 to 1."))
     revenue_12m = serializers.DecimalField(max_digits=24, decimal_places=2)
     monetary = serializers.DecimalField(max_digits=24, decimal_places=2)
 
