@@ -170,7 +170,12 @@ def rollup_fail(*, run: RollupRun, error: str) -> None:
 def _execute_whole(run: RollupRun) -> tuple[int, int]:
     if run.kind == RollupRun.Kind.SNAPSHOT:
         return rollup.snapshot_month(as_of=run.as_of)
-    if run.kind == RollupRun.Kind.INCREMENTAL and rollup.current_as_of() == run.as_of:
+    current = rollup.current_as_of()
+    if run.kind == RollupRun.Kind.INCREMENTAL and current and current > run.as_of:
+        # Queued before the nightly run moved the table on: refresh the table's day, never go back.
+        RollupRun.objects.filter(pk=run.pk).update(as_of=current)
+        run.as_of = current
+    if run.kind == RollupRun.Kind.INCREMENTAL and current == run.as_of:
         rows, changed = rollup.incremental(as_of=run.as_of, customer_ids=run.customer_ids)
     else:
         # No current table for that day yet: only a full run can score everyone.

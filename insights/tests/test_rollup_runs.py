@@ -160,6 +160,18 @@ def test_incremental_without_a_current_table_for_that_day_runs_full(customers):
     assert (run.status, run.rows) == ("done", 5)
 
 
+def test_an_incremental_run_queued_yesterday_refreshes_todays_table(customers):
+    services.rollup_run_now()
+    newcomer = CustomerFactory()
+    PurchaseFactory(customer=newcomer, purchased_at=timezone.now() - dt.timedelta(days=2))
+    yesterday = TODAY - dt.timedelta(days=1)
+
+    run = services.rollup_run_now(kind="incremental", as_of=yesterday, customer_ids=[newcomer.pk])
+
+    assert (run.as_of, run.rows) == (TODAY, 6)
+    assert set(CustomerRFM.objects.values_list("as_of", flat=True)) == {TODAY}
+
+
 def test_snapshot_runs_land_on_the_month_end(customers):
     run = services.rollup_run_now(kind="snapshot", as_of=TODAY.replace(day=3))
 
