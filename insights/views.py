@@ -21,6 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -269,7 +270,11 @@ def rollup_list(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("Rollup queued: %(run)s") % {"run": run})
+            messages.success(
+                request,
+                _("%(kind)s rollup as of %(as_of)s requested; its status is below.")
+                % {"kind": run.get_kind_display(), "as_of": date_format(run.as_of)},
+            )
             return redirect(run)
     page = Paginator(selectors.rollup_run_list(), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"form": form, "page": page, "polling": selectors.rollup_runs_active(), "query": ""}
