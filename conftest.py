@@ -130,6 +130,21 @@ def pytest_collection_modifyitems(config, items):
         )
 
 
+@pytest.fixture(autouse=True)
+def _tasks_in_process_unless_worker_test(request):
+    """Outside `worker` tests, tasks sent by the code under test run in-process even when
+    CELERY_BROKER_URL is set (CI), so that they see the test's uncommitted rows."""
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    from crm_project.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
 @pytest.fixture
 def celery_eager():
     """Run tasks in-process for this test, even when a broker is configured."""

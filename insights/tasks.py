@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from celery import chord, group, shared_task
-from django.conf import settings
 
 # tasks_io: workers load the import tasks through this module (Celery autodiscovers `tasks` only).
 from . import services, tasks_io  # noqa: F401
@@ -27,7 +26,7 @@ def rollup_run(self: Any, run_id: int) -> None:
     try:
         services.rollup_execute(run=run)
     except services.RollupBusy:
-        if settings.CELERY_TASK_ALWAYS_EAGER:
+        if self.request.is_eager:
             services.rollup_fail(run=run, error=str(services.BUSY_MESSAGE))
             return
         raise self.retry(countdown=BUSY_RETRY_SECONDS) from None
