@@ -32,7 +32,7 @@ import calendar
 import datetime as dt
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
@@ -50,6 +50,7 @@ RFM_TABLE = "insights_customerrfm"
 SNAPSHOT_TABLE = "insights_rfmsnapshot"
 STAGE_TABLE = "insights_rfmstage"
 WORK_TABLE = "insights_rfm_work"
+PENDING_TABLE = "insights_purchasepending"
 
 AGGREGATE_COLUMNS = (
     "customer_id",
@@ -58,7 +59,6 @@ AGGREGATE_COLUMNS = (
     "monetary",
     "revenue_12m",
     "revenue_prev_12m",
-    "cost_12m",
 )
 FIGURE_COLUMNS = (
     "as_of",
@@ -70,7 +70,6 @@ FIGURE_COLUMNS = (
     "revenue_12m",
     "revenue_prev_12m",
     "growth",
-    "cost_12m",
     "competitor_spend",
     "share_of_wallet",
 )
@@ -86,12 +85,20 @@ class _Dialect:
         self.postgres = connection.vendor == "postgresql"
 
     def cents(self, expr: str) -> str:
-        # SQLite keeps decimals as floating point; summing whole cents keeps every
-        # sum exact and independent of row order (PostgreSQL's numeric already is).
-        return expr if self.postgres else f"CAST(round(({expr}) * 100) AS INTEGER)"
+        # Sums run over whole cents as integers. SQLite keeps decimals as floating point, so
+        # this keeps every sum exact and independent of row order; on PostgreSQL an integer
+        # sum's state is far smaller and faster than numeric's (measured at 10 million rows).
+        if self.postgres:
+            return f"(({expr}) * 100)::bigint"
+        return f"CAST(round(({expr}) * 100) AS INTEGER)"
 
     def money(self, sum_expr: str) -> str:
-        return sum_expr if self.postgres else f"(({sum_expr}) / 100.0)"
+        if self.postgres:
+            return f"(({sum_expr})::numeric / 100)::numeric(18, 2)"
+        return f"(({sum_expr}) / 100.0)"
+
+    def greatest(self, a: str, b: str) -> str:
+        return f"GREATEST({a}, {b})" if self.postgres else f"max({a}, {b})"
 
     def average(self, total: str, count: str) -> str:
         """total / count rounded half up to cents (exactly, in integers on SQLite)."""
@@ -137,38 +144,40 @@ def _window_params(as_of: dt.date) -> dict[str, Any]:
     }
 
 
-def _aggregate_sql(d: _Dialect, where: str = "") -> str:
-    amount, cost = d.cents("p.amount"), d.cents("p.cost")
+def _aggregate_sql(d: _Dialect, where: str = "", *, bounded: bool = True) -> str:
+    """Purchases aggregated per customer; `bounded=False` when no purchase is dated after as_of."""
+    amount = d.cents("p.amount")
+    in_12m = "FILTER (WHERE p.purchased_on > %(d365)s)"
+    in_prev = "FILTER (WHERE p.purchased_on > %(d730)s AND p.purchased_on <= %(d365)s)"
     return f"""
         SELECT p.customer_id AS customer_id,
                max(p.purchased_on) AS last_purchase_on,
                count(*) AS frequency,
                {d.money(f"sum({amount})")} AS monetary,
-               {d.money(f"sum(CASE WHEN p.purchased_on > %(d365)s THEN {amount} ELSE 0 END)")} AS revenue_12m,
-               {
-        d.money(f"sum(CASE WHEN p.purchased_on > %(d730)s AND p.purchased_on <= %(d365)s THEN {amount} ELSE 0 END)")
-    } AS revenue_prev_12m,
-               {d.money(f"sum(CASE WHEN p.purchased_on > %(d365)s THEN {cost} END)")} AS cost_12m
+               COALESCE({d.money(f"sum({amount}) {in_12m}")}, 0) AS revenue_12m,
+               COALESCE({d.money(f"sum({amount}) {in_prev}")}, 0) AS revenue_prev_12m
         FROM insights_purchase p
-        WHERE p.purchased_on <= %(as_of)s {where}
+        WHERE {"p.purchased_on <= %(as_of)s" if bounded else "true"} {where}
         GROUP BY p.customer_id"""
 
 
-def _figures_sql(d: _Dialect, source: str) -> str:
-    """Per customer, the figures derived from its aggregates (no cross-customer work)."""
+BASE_COLUMNS = (
+    "last_purchase_on",
+    "frequency",
+    "monetary",
+    "revenue_12m",
+    "revenue_prev_12m",
+    "competitor_spend",
+)
+
+
+def _base_sql(d: _Dialect, source: str, *, scored: bool) -> str:
+    """Per customer: its aggregates, competitor spend and (when `source` has them) its scores."""
     spend = d.money(f"sum({d.cents('ci.estimated_annual_spend')})")
+    scores = ", a.r_score, a.f_score, a.m_score" if scored else ""
     return f"""
-        SELECT a.customer_id, %(as_of)s AS as_of, a.last_purchase_on,
-               {d.days_between("%(as_of)s", "a.last_purchase_on")} AS recency_days,
-               a.frequency, a.monetary,
-               {d.average("a.monetary", "a.frequency")} AS average_order_value,
-               a.revenue_12m, a.revenue_prev_12m,
-               CASE WHEN a.revenue_prev_12m = 0 THEN NULL
-                    ELSE round((a.revenue_12m - a.revenue_prev_12m) / a.revenue_prev_12m, 6) END AS growth,
-               a.cost_12m,
-               COALESCE(c.spend, 0) AS competitor_spend,
-               CASE WHEN a.revenue_12m + COALESCE(c.spend, 0) = 0 THEN NULL
-                    ELSE round(a.revenue_12m / (a.revenue_12m + COALESCE(c.spend, 0)), 6) END AS share_of_wallet
+        SELECT a.customer_id, a.last_purchase_on, a.frequency, a.monetary, a.revenue_12m, a.revenue_prev_12m,
+               COALESCE(c.spend, 0) AS competitor_spend{scores}
         FROM {source} a
         LEFT JOIN (
             SELECT ci.customer_id, {spend} AS spend
@@ -178,35 +187,71 @@ def _figures_sql(d: _Dialect, source: str) -> str:
         ) c ON c.customer_id = a.customer_id"""
 
 
+def _scores_sql(source: str) -> str:
+    """The aggregates of `source` with their R, F and M scores (window functions over all of them).
+
+    The scores ride along in the same statement as the aggregate, as in the bare
+    scored statement the benchmark compares with.
+    """
+    windows = ", ".join(
+        f"(5 * count(*) OVER (ORDER BY b.{order}) + b.n - 1) / b.n AS {score}" for score, order in SCORE_ORDER.items()
+    )
+    columns = ", ".join(f"b.{c}" for c in AGGREGATE_COLUMNS)
+    return f"SELECT {columns}, {windows} FROM (SELECT a.*, count(*) OVER () AS n FROM ({source}) a) b"
+
+
+def _derived_sql(d: _Dialect, s: str | Callable[[str], str]) -> dict[str, str]:
+    """The derived figures, from the base columns of alias `s` (or the expression `s(column)` gives)."""
+    col = s if callable(s) else (lambda column: f"{s}.{column}")
+    return {
+        "as_of": "%(as_of)s",
+        "recency_days": d.days_between("%(as_of)s", col("last_purchase_on")),
+        "average_order_value": d.average(col("monetary"), col("frequency")),
+        "growth": f"CASE WHEN {col('revenue_prev_12m')} = 0 THEN NULL "
+        f"ELSE round(({col('revenue_12m')} - {col('revenue_prev_12m')}) / {col('revenue_prev_12m')}, 6) END",
+        "share_of_wallet": f"CASE WHEN {col('revenue_12m')} + {col('competitor_spend')} = 0 THEN NULL "
+        f"ELSE round({col('revenue_12m')} / ({col('revenue_12m')} + {col('competitor_spend')}), 6) END",
+        "segment": segment_case(col("r_score"), col("f_score")),
+    }
+
+
 def segment_case(r_expr: str, f_expr: str) -> str:
     """DESIGN.md's segment table as one CASE over (R, F), generated from SEGMENT_GRID."""
     whens = " ".join(f"WHEN {r * 10 + f} THEN '{SEGMENT_GRID[r][f - 1]}'" for r in range(1, 6) for f in range(1, 6))
     return f"CASE ({r_expr}) * 10 + ({f_expr}) {whens} END"
 
 
-def _scored_sql(d: _Dialect, source: str) -> str:
-    scores = ",\n".join(
-        f"(5 * count(*) OVER (ORDER BY x.{order}) + count(*) OVER () - 1) / count(*) OVER () AS {score}"
-        for score, order in SCORE_ORDER.items()
-    )
-    return f"""
-        SELECT y.*, {segment_case("y.r_score", "y.f_score")} AS segment
-        FROM (SELECT x.*, {scores} FROM ({_figures_sql(d, source)}) x) y"""
+def _upsert_sql(
+    d: _Dialect, *, target: str, source: str, key: Sequence[str], extra: dict[str, str], scored: bool = True
+) -> str:
+    """INSERT ... SELECT ... ON CONFLICT DO UPDATE of the rows whose values changed, and only those.
 
-
-def _upsert_sql(d: _Dialect, *, target: str, select: str, key: Sequence[str], extra: dict[str, str]) -> str:
-    """INSERT ... SELECT ... ON CONFLICT DO UPDATE, writing only rows whose values changed."""
-    values = (*FIGURE_COLUMNS, *SCORE_COLUMNS)
+    Unchanged rows are filtered out first, by comparing `as_of`, the base columns and
+    the scores (everything else is computed from them): ON CONFLICT would lock, and
+    write WAL for, every conflicting row even when its update is skipped, and the
+    derived figures are computed only for the rows that get written. Unscored
+    (incremental) upserts keep a row's scores and give a new row 0 until rescoring.
+    """
+    derived = _derived_sql(d, "s")
+    compared = (*BASE_COLUMNS, *(SCORE_COLUMNS[:3] if scored else ()))
+    if scored:
+        written = (*FIGURE_COLUMNS, *SCORE_COLUMNS)
+        values = {c: derived.get(c, f"s.{c}") for c in written}
+    else:
+        written = FIGURE_COLUMNS
+        values = {c: derived.get(c, f"s.{c}") for c in written} | dict.fromkeys(SCORE_COLUMNS[:3], "0")
+        values["segment"] = "''"
     columns = ("customer_id", *extra, *values, "computed_at")
-    selected = ("s.customer_id", *extra.values(), *(f"s.{c}" for c in values), "%(now)s")
-    updates = ", ".join(f"{c} = excluded.{c}" for c in (*values, "computed_at"))
-    changed = d.distinct([f"{target}.{c}" for c in values], [f"excluded.{c}" for c in values])
-    # "WHERE true" lets SQLite tell the SELECT's end from the ON CONFLICT clause.
+    selected = ("s.customer_id", *extra.values(), *values.values(), "%(now)s")
+    updates = ", ".join(f"{c} = excluded.{c}" for c in (*written, "computed_at"))
+    match = " AND ".join(["t.customer_id = s.customer_id", *(f"t.{c} = {v}" for c, v in extra.items())])
+    changed = d.distinct(["t.as_of", *(f"t.{c}" for c in compared)], ["%(as_of)s", *(f"s.{c}" for c in compared)])
     return f"""
         INSERT INTO {target} ({", ".join(columns)})
-        SELECT {", ".join(selected)} FROM ({select}) s WHERE true
-        ON CONFLICT ({", ".join(key)}) DO UPDATE SET {updates}
-        WHERE {changed}"""
+        SELECT {", ".join(selected)} FROM ({_base_sql(d, source, scored=scored)}) s
+        LEFT JOIN {target} t ON {match}
+        WHERE t.customer_id IS NULL OR {changed}
+        ON CONFLICT ({", ".join(key)}) DO UPDATE SET {updates}"""
 
 
 @contextmanager
@@ -219,13 +264,27 @@ def _rollup_transaction() -> Iterator[Any]:
             if not re.fullmatch(r"\d+\s*(kB|MB|GB)?", work_mem):
                 raise ValueError(f"ROLLUP_WORK_MEM is not a memory size: {work_mem!r}")
             cursor.execute(f"SET LOCAL work_mem = '{work_mem}'")
+            # Measured at 10 million purchases: parallel workers mis-size the hash aggregate
+            # (they trust a far too low estimate of distinct customers) and spill to disk, and
+            # JIT compilation costs more than it saves on these one-pass statements.
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+            cursor.execute("SET LOCAL jit = off")
         yield cursor
 
 
-def _work_table_fill(cursor: Any, d: _Dialect, params: dict[str, Any], where: str = "") -> None:
+def _work_table_fill(cursor: Any, d: _Dialect, params: dict[str, Any], source: str) -> int:
+    """The scored aggregates of `source` into the work table; returns how many customers it holds."""
     cursor.execute(f"DROP TABLE IF EXISTS {WORK_TABLE}")
-    # CREATE TABLE AS may run the aggregate in parallel on PostgreSQL; INSERT ... SELECT never does.
-    cursor.execute(f"CREATE TEMP TABLE {WORK_TABLE} AS {_aggregate_sql(d, where)}", params)
+    cursor.execute(f"CREATE TEMP TABLE {WORK_TABLE} AS {_scores_sql(source)}", params)
+    customers = cursor.rowcount
+    if customers < 0:  # a driver that does not report it
+        customers = _count(cursor, f"SELECT count(*) FROM {WORK_TABLE}")
+    if d.postgres:
+        # Temporary tables get no statistics by themselves; the joins below need them.
+        cursor.execute(f"ANALYZE {WORK_TABLE}")
+    else:
+        cursor.execute(f"CREATE UNIQUE INDEX {WORK_TABLE}_customer ON {WORK_TABLE} (customer_id)")
+    return customers
 
 
 def _count(cursor: Any, sql: str, params: Any = None) -> int:
@@ -233,31 +292,50 @@ def _count(cursor: Any, sql: str, params: Any = None) -> int:
     return int(cursor.fetchone()[0])
 
 
+def _cuts_write(cursor: Any, customers: int) -> None:
+    from .incremental import cuts_write
+
+    cuts_write(cursor, source=WORK_TABLE, customers=customers)
+
+
+def _has_later_purchases(as_of: dt.date) -> bool:
+    # One probe of the date index; the nightly run (as_of = today) can then skip a comparison per purchase.
+    return Purchase.objects.filter(purchased_on__gt=as_of).exists()
+
+
 def full(*, as_of: dt.date) -> tuple[int, int]:
     """Recompute the current RFM table for `as_of`; returns (rows, rows written or deleted)."""
     d = _Dialect()
     params = _window_params(as_of)
     with _rollup_transaction() as cursor:
-        _work_table_fill(cursor, d, params)
-        changed = _write_scored(cursor, d, params, source=WORK_TABLE, target=RFM_TABLE)
+        params["n"] = _work_table_fill(cursor, d, params, _aggregate_sql(d, bounded=_has_later_purchases(as_of)))
+        # Everything pending is in the aggregate (same snapshot): nothing is left to merge.
+        cursor.execute(f"DELETE FROM {PENDING_TABLE}")
+        changed = _write_scored(cursor, d, params, target=RFM_TABLE)
+        _cuts_write(cursor, params["n"])
         cursor.execute(f"DROP TABLE {WORK_TABLE}")
-        return _count(cursor, f"SELECT count(*) FROM {RFM_TABLE}"), changed
+        return params["n"], changed
 
 
-def _write_scored(cursor: Any, d: _Dialect, params: dict[str, Any], *, source: str, target: str) -> int:
+def _write_scored(cursor: Any, d: _Dialect, params: dict[str, Any], *, target: str) -> int:
+    """Upsert the work table's `params["n"]` scored customers into `target`; drop the target's others."""
+    source = WORK_TABLE
     if target == SNAPSHOT_TABLE:
-        key, extra = ("customer_id", "month"), {"month": "%(month)s"}
-        scope = f"{target}.month = %(month)s AND "
+        key, extra, scope = ("customer_id", "month"), {"month": "%(month)s"}, f"{target}.month = %(month)s"
     else:
-        key, extra, scope = ("customer_id",), {}, ""
-    cursor.execute(_upsert_sql(d, target=target, select=_scored_sql(d, source), key=key, extra=extra), params)
+        key, extra, scope = ("customer_id",), {}, "true"
+    cursor.execute(_upsert_sql(d, target=target, source=source, key=key, extra=extra), params)
     written = max(cursor.rowcount, 0)
-    cursor.execute(
-        f"DELETE FROM {target} WHERE {scope}NOT EXISTS "
-        f"(SELECT 1 FROM {source} w WHERE w.customer_id = {target}.customer_id)",
-        params,
-    )
-    return written + max(cursor.rowcount, 0)
+    # Every customer of the source now has a row; more rows means some lost their purchases
+    # (deleted, or an earlier as_of). Counting is cheaper than the anti-join that finds them.
+    if _count(cursor, f"SELECT count(*) FROM {target} WHERE {scope}", params) > params["n"]:
+        cursor.execute(
+            f"DELETE FROM {target} WHERE {scope} AND NOT EXISTS "
+            f"(SELECT 1 FROM {source} w WHERE w.customer_id = {target}.customer_id)",
+            params,
+        )
+        written += max(cursor.rowcount, 0)
+    return written
 
 
 def snapshot_month(*, as_of: dt.date) -> tuple[int, int]:
@@ -266,11 +344,10 @@ def snapshot_month(*, as_of: dt.date) -> tuple[int, int]:
     as_of = month_end(as_of)
     params = {**_window_params(as_of), "month": _date(as_of.replace(day=1))}
     with _rollup_transaction() as cursor:
-        _work_table_fill(cursor, d, params)
-        changed = _write_scored(cursor, d, params, source=WORK_TABLE, target=SNAPSHOT_TABLE)
+        params["n"] = _work_table_fill(cursor, d, params, _aggregate_sql(d))
+        changed = _write_scored(cursor, d, params, target=SNAPSHOT_TABLE)
         cursor.execute(f"DROP TABLE {WORK_TABLE}")
-        rows = _count(cursor, f"SELECT count(*) FROM {SNAPSHOT_TABLE} WHERE month = %(month)s", params)
-        return rows, changed
+        return params["n"], changed
 
 
 def snapshot_exists(*, as_of: dt.date) -> bool:
@@ -320,6 +397,8 @@ def stage_shard(*, run_id: int, as_of: dt.date, low: int, high: int) -> int:
             f"DELETE FROM {STAGE_TABLE} WHERE run_id = %(run)s AND customer_id >= %(low)s AND customer_id < %(high)s",
             params,
         )
+        # The shard's pending purchases are in its aggregate (same snapshot).
+        cursor.execute(f"DELETE FROM {PENDING_TABLE} WHERE customer_id >= %(low)s AND customer_id < %(high)s", params)
         cursor.execute(
             f"INSERT INTO {STAGE_TABLE} (run_id, {columns}) SELECT %(run)s, {columns} FROM ("
             f"{_aggregate_sql(d, 'AND p.customer_id >= %(low)s AND p.customer_id < %(high)s')}) a",
@@ -332,11 +411,14 @@ def score_from_stage(*, run_id: int, as_of: dt.date) -> tuple[int, int]:
     """The scoring step after every shard: stage into the current table, then clear the stage."""
     d = _Dialect()
     params = {**_window_params(as_of), "run": run_id}
-    source = f"(SELECT {', '.join(AGGREGATE_COLUMNS)} FROM {STAGE_TABLE} WHERE run_id = %(run)s)"
+    source = f"SELECT {', '.join(AGGREGATE_COLUMNS)} FROM {STAGE_TABLE} WHERE run_id = %(run)s"
     with _rollup_transaction() as cursor:
-        changed = _write_scored(cursor, d, params, source=source, target=RFM_TABLE)
+        params["n"] = _work_table_fill(cursor, d, params, source)
+        changed = _write_scored(cursor, d, params, target=RFM_TABLE)
+        _cuts_write(cursor, params["n"])
+        cursor.execute(f"DROP TABLE {WORK_TABLE}")
         cursor.execute(f"DELETE FROM {STAGE_TABLE} WHERE run_id = %(run)s", params)
-        return _count(cursor, f"SELECT count(*) FROM {RFM_TABLE}"), changed
+        return params["n"], changed
 
 
 def stage_clear(*, run_id: int) -> None:
@@ -351,80 +433,18 @@ def current_as_of() -> dt.date | None:
     return CustomerRFM.objects.order_by().values_list("as_of", flat=True).first()
 
 
-def incremental(*, as_of: dt.date, customer_ids: Sequence[int]) -> tuple[int, int]:
-    """Re-aggregate only `customer_ids`, then refresh every score that moved.
+def incremental(*, as_of: dt.date, customer_ids: Sequence[int] = ()) -> tuple[int, int]:
+    """Merge the purchases recorded since the last run (and re-aggregate `customer_ids`) into the
+    current table for `as_of`, then move the scores that change; see incremental.py."""
+    from .incremental import merge
 
-    The table must already hold figures for `as_of` (services falls back to a
-    full run otherwise). Returns (rows, rows written or deleted).
-    """
-    d = _Dialect()
-    params = _window_params(as_of)
-    with _rollup_transaction() as cursor:
-        changed = 0
-        if customer_ids:
-            in_ids, id_params = d.ids(customer_ids)
-            params.update(id_params)
-            source = f"({_aggregate_sql(d, f'AND p.customer_id {in_ids}')})"
-            changed += _figures_upsert(cursor, d, params, source=source)
-            cursor.execute(
-                f"DELETE FROM {RFM_TABLE} WHERE customer_id {in_ids} AND NOT EXISTS (SELECT 1 FROM "
-                f"insights_purchase p WHERE p.customer_id = {RFM_TABLE}.customer_id AND p.purchased_on <= %(as_of)s)",
-                params,
-            )
-            changed += max(cursor.rowcount, 0)
-        changed += _rescore(cursor, d, params)
-        return _count(cursor, f"SELECT count(*) FROM {RFM_TABLE}"), changed
-
-
-def _figures_upsert(cursor: Any, d: _Dialect, params: dict[str, Any], *, source: str) -> int:
-    """Upsert the figures of some customers, leaving their scores to `_rescore` (new rows start at 0)."""
-    columns = ("customer_id", *FIGURE_COLUMNS, *SCORE_COLUMNS, "computed_at")
-    selected = ("s.customer_id", *(f"s.{c}" for c in FIGURE_COLUMNS), "0", "0", "0", "''", "%(now)s")
-    updates = ", ".join(f"{c} = excluded.{c}" for c in (*FIGURE_COLUMNS, "computed_at"))
-    changed = d.distinct([f"{RFM_TABLE}.{c}" for c in FIGURE_COLUMNS], [f"excluded.{c}" for c in FIGURE_COLUMNS])
-    cursor.execute(
-        f"""INSERT INTO {RFM_TABLE} ({", ".join(columns)})
-        SELECT {", ".join(selected)} FROM ({_figures_sql(d, source)}) s WHERE true
-        ON CONFLICT (customer_id) DO UPDATE SET {updates} WHERE {changed}""",
-        params,
-    )
-    return max(cursor.rowcount, 0)
-
-
-def score_thresholds(cursor: Any, column: str) -> list[Any]:
-    """For s in 1..4, the largest value whose score is at most s (None when no value scores that low).
-
-    score(v) = ceil(5 * c(v) / n) <= s exactly when 5 * c(v) <= s * n, and c(v)
-    grows with v, so each score is a range of values ending at its threshold.
-    """
-    picks = ", ".join(f"max(CASE WHEN 5 * cum <= {s} * n THEN v END)" for s in range(1, 5))
-    cursor.execute(
-        f"""SELECT {picks} FROM (
-                SELECT v, sum(c) OVER (ORDER BY v) AS cum, sum(c) OVER () AS n
-                FROM (SELECT {column} AS v, count(*) AS c FROM {RFM_TABLE} GROUP BY {column}) g
-            ) w"""
-    )
-    return list(cursor.fetchone())
+    return merge(as_of=as_of, customer_ids=customer_ids)
 
 
 def _score_case(column: str, name: str) -> str:
     # A NULL threshold compares unknown, so no value falls in a score nobody has.
     whens = " ".join(f"WHEN {column} <= %({name}{s})s THEN {s}" for s in range(1, 5))
     return f"CASE {whens} ELSE 5 END"
-
-
-def _rescore(cursor: Any, d: _Dialect, params: dict[str, Any]) -> int:
-    cases = {}
-    for score, column in SCORE_ORDER.items():
-        name = score[0]
-        for s, value in enumerate(score_thresholds(cursor, column), start=1):
-            params[f"{name}{s}"] = _threshold_param(value)
-        cases[score] = _score_case(column, name)
-    cases["segment"] = segment_case(cases["r_score"], cases["f_score"])
-    sets = ", ".join(f"{c} = {expr}" for c, expr in cases.items())
-    changed = d.distinct(list(cases), list(cases.values()))
-    cursor.execute(f"UPDATE {RFM_TABLE} SET {sets}, computed_at = %(now)s WHERE {changed}", params)
-    return max(cursor.rowcount, 0)
 
 
 def _threshold_param(value: Any) -> Any:

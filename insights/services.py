@@ -24,6 +24,7 @@ from accounts.models import Customer
 from crm_project.celery import enqueue, transient_errors
 
 from . import rollup
+from .incremental import CutsMissing
 from .models import CandidateRule, Purchase, RollupLock, RollupRun
 
 logger = logging.getLogger(__name__)
@@ -91,17 +92,18 @@ def rollup_request(
 
 
 def rollup_after_purchases(*, customer_ids: Collection[int], by: Any = None) -> RollupRun | None:
-    """After purchases arrive: an incremental run for the customers they touch.
+    """After purchases arrive (for these customers): an incremental run merges them.
 
-    Above ROLLUP_INCREMENTAL_MAX customers a full run is cheaper than re-aggregating
-    them one group at a time, so a full run is queued instead.
+    The new purchases themselves are recorded as pending by a database trigger; the
+    run merges whatever is pending when it starts. Above ROLLUP_INCREMENTAL_MAX
+    customers a full run is queued instead, as cheap as merging that many.
     """
     ids = set(customer_ids)
     if not ids:
         return None
     if len(ids) > settings.ROLLUP_INCREMENTAL_MAX:
         return rollup_request(kind=RollupRun.Kind.FULL, by=by)
-    return rollup_request(kind=RollupRun.Kind.INCREMENTAL, by=by, customer_ids=ids)
+    return rollup_request(kind=RollupRun.Kind.INCREMENTAL, by=by)
 
 
 def rollup_run_now(
@@ -175,10 +177,14 @@ def _execute_whole(run: RollupRun) -> tuple[int, int]:
         # Queued before the nightly run moved the table on: refresh the table's day, never go back.
         RollupRun.objects.filter(pk=run.pk).update(as_of=current)
         run.as_of = current
+    rows = changed = None
     if run.kind == RollupRun.Kind.INCREMENTAL and current == run.as_of:
-        rows, changed = rollup.incremental(as_of=run.as_of, customer_ids=run.customer_ids)
-    else:
-        # No current table for that day yet: only a full run can score everyone.
+        try:
+            rows, changed = rollup.incremental(as_of=run.as_of, customer_ids=run.customer_ids)
+        except CutsMissing:
+            logger.info("rollup %s: no score cuts for the current table, running a full rollup", run.pk)
+    if rows is None:
+        # No current table for that day yet (or no cuts): only a full run can score everyone.
         rows, changed = rollup.full(as_of=run.as_of)
     candidates_refresh()
     return rows, changed

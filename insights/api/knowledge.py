@@ -54,7 +54,6 @@ FIGURES = (
     "m_score",
     "segment",
     "segment_label",
-    "cost_12m",
     "competitor_spend",
     "share_of_wallet",
     "computed_at",

@@ -7,7 +7,7 @@ import pytest
 
 from accounts.tests.factories import CustomerFactory
 from insights import purchase_io
-from insights.models import Purchase, RollupRun
+from insights.models import Purchase, PurchasePending, RollupRun
 from insights.tests.factories import PurchaseFactory
 
 URL = "/api/v1/purchases/"
@@ -90,7 +90,8 @@ def test_gm_creates_one_purchase(api_client_for, gm):
     assert body["amount"] == "1250000.50"
     assert body["quantity"] == "3.000"
     assert body["purchased_on"] == "2025-12-31"
-    assert RollupRun.objects.get().customer_ids == [customer.pk]
+    assert RollupRun.objects.get().kind == "incremental"
+    assert list(PurchasePending.objects.values_list("customer_id", flat=True)) == [customer.pk]
 
 
 def test_create_answers_field_errors(api_client_for, gm):

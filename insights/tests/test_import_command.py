@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from accounts.tests.factories import CustomerFactory
-from insights.models import Purchase, RollupRun
+from insights.models import Purchase, PurchasePending, RollupRun
 
 FILE = (
     "customer_ref,purchased_at,amount,quantity,product,external_id\n"
@@ -58,7 +58,8 @@ def _check_outcome(tmp_path, customers, *extra):
     assert {str(p.quantity) for p in semen} == {"2.000"}
     assert Purchase.objects.get(external_id="F-5").product == "Kayu\nJati"
     assert set(Purchase.objects.values_list("source", flat=True)) == {"erp"}
-    assert sorted(RollupRun.objects.get().customer_ids) == sorted([c1.pk, c2.pk])
+    assert RollupRun.objects.get().kind == "incremental"
+    assert sorted(set(PurchasePending.objects.values_list("customer_id", flat=True))) == sorted([c1.pk, c2.pk])
     # Again: nothing new.
     out, _err = _run(path, "--source", "erp")
     assert "8 rows: 0 created, 3 already there, 5 rejected" in out
@@ -113,3 +114,47 @@ def test_progress_bar_goes_to_stderr(tmp_path, customers):
     err = io.StringIO()
     call_command("import_purchases", str(path), "--python", stdout=io.StringIO(), stderr=err)
     assert "100.0%" in err.getvalue() and "[####" in err.getvalue()
+
+
+# Fast-path shapes (cast directly on PostgreSQL) and slow-path ones (the full patterns) in one file.
+MIXED = (
+    "customer_ref,purchased_at,amount,quantity,cost\n"
+    "C-1,2025-03-01T08:03:53+07:00,2119693.49,4,1438498.30\n"
+    "C-1,2025-03-01 08:03,311380.3,14,\n"
+    "C-1,2025-03-01,7,,0.5\n"
+    "C-1,2025-03-01T23:59:59.123456Z,1.25,0.25,\n"
+    "C-1,2024-02-29T10:00:00-03:30,9999999999999999.99,99999999999,1\n"
+    "C-2,2025-02-29,1,,\n"  # no such day: the fast pattern passes it on, the slow path rejects it
+    "C-2,2025-04-31 10:00,1,,\n"
+    "C-2,2025-03-01T24:00,1,,\n"
+    "C-2,2025-03-01T10:00:60,1,,\n"
+    "C-2,2025-03-01T10:00+15:00,1,,\n"
+    "C-2,2025-03-01T10:00:00.1234567,1,,\n"
+    "C-2,1969-12-31,1,,\n"
+    'C-2,31/12/2025 14.05,Rp 1.250.000,"1,5","1.250,50"\n'
+    "C-2,2025-3-1 9:05,1.250,1.500,12.345\n"
+    'C-2,2025-03-01T10:00:00 +0700,"1,250,000.50",2.5,\n'
+    "C-2,2025-03-01t10:00z,12.3,1.2345,1.234\n"
+    "C-2,2025-03-01,10000000000000000,100000000000,-1\n"
+    "C-2,2025-03-01,00000000000000001.5,000000000001,0.001\n"
+    "C-2,2025-03-01,1.,.5,1e3\n"
+)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+def test_copy_fast_and_slow_rows_match_the_python_path(tmp_path, customers):
+    path = tmp_path / "mixed.csv"
+    path.write_text(MIXED)
+
+    def run(*args):
+        Purchase.objects.all().delete()
+        out, err = _run(path, *args)
+        rows = Purchase.objects.values_list(
+            "customer__external_ref", "purchased_at", "purchased_on", "amount", "quantity", "cost", "external_id"
+        )
+        # Which line and column each path rejects (the SQL path words some reasons more generally).
+        return out.split("(")[0], sorted(line.split(":")[0] for line in err.splitlines()), sorted(rows)
+
+    copied, python = run(), run("--python")
+    assert copied == python
+    assert "19 rows: 9 created, 0 already there, 10 rejected" in copied[0]

@@ -34,7 +34,6 @@ FIELDS = (
     "revenue_12m",
     "revenue_prev_12m",
     "growth",
-    "cost_12m",
     "competitor_spend",
     "share_of_wallet",
     "r_score",
@@ -56,13 +55,11 @@ def reference(purchases: list[Purchase], as_of: dt.date, competitor: dict[int, D
     for cid, items in by_customer.items():
         last = max(day for day, _, _ in items)
         monetary = sum(amount for _, amount, _ in items)
-        in_12m = [(a, c) for day, a, c in items if as_of - dt.timedelta(days=365) < day <= as_of]
-        rev12 = sum((a for a, _ in in_12m), Decimal(0))
+        rev12 = sum((a for day, a, _ in items if as_of - dt.timedelta(days=365) < day <= as_of), Decimal(0))
         prev = sum(
             (a for day, a, _ in items if as_of - dt.timedelta(days=730) < day <= as_of - dt.timedelta(days=365)),
             Decimal(0),
         )
-        costs = [c for _, c in in_12m if c is not None]
         spend = competitor.get(cid, Decimal(0))
         rows[cid] = {
             "last_purchase_on": last,
@@ -73,7 +70,6 @@ def reference(purchases: list[Purchase], as_of: dt.date, competitor: dict[int, D
             "revenue_12m": rev12,
             "revenue_prev_12m": prev,
             "growth": None if prev == 0 else ((rev12 - prev) / prev).quantize(SIX, ROUND_HALF_UP),
-            "cost_12m": sum(costs, Decimal(0)) if costs else None,
             "competitor_spend": spend,
             "share_of_wallet": None if rev12 + spend == 0 else (rev12 / (rev12 + spend)).quantize(SIX, ROUND_HALF_UP),
         }
@@ -174,11 +170,9 @@ def test_edge_cases_in_concrete_figures(edge_cases):
         Decimal("20.00"),
         Decimal("7.025000"),
     )
-    assert a["cost_12m"] == Decimal("60.00")
     assert (e["frequency"], e["monetary"], e["recency_days"]) == (1, Decimal("1.00"), 0)
     assert b["growth"] is None  # nothing the year before
     assert b["share_of_wallet"] == Decimal("0.250000")  # 160.50 / (160.50 + 481.50)
-    assert b["cost_12m"] is None
     assert (d["monetary"], d["revenue_12m"], d["revenue_prev_12m"]) == (
         Decimal("165.50"),
         Decimal("80.25"),
@@ -219,17 +213,34 @@ def test_second_run_writes_nothing_and_leaves_identical_tables(edge_cases):
     assert list(CustomerRFM.objects.order_by("customer_id").values()) == before
 
 
-def test_incremental_equals_full_after_new_purchases(edge_cases):
+def test_incremental_merges_new_purchases_and_equals_full(edge_cases):
     rollup.full(as_of=AS_OF)
     newcomer = CustomerFactory()
     buy(newcomer, at(AS_OF), "1000.00")
     buy(edge_cases["c"], at(AS_OF - dt.timedelta(days=1)), "3.00")
+    buy(edge_cases["d"], at(AS_OF + dt.timedelta(days=2)), "8.00")  # after as_of: not counted
 
-    rows, changed = rollup.incremental(as_of=AS_OF, customer_ids=[newcomer.pk, edge_cases["c"].pk])
+    rows, changed = rollup.incremental(as_of=AS_OF)
     incremental = table()
     rollup.full(as_of=AS_OF)
 
     assert rows == 6 and changed >= 2
+    assert incremental == table()
+    assert incremental[edge_cases["c"].pk]["frequency"] == 3
+    assert rollup.incremental(as_of=AS_OF) == (6, 0)  # nothing pending any more
+
+
+def test_incremental_reaggregates_named_customers_after_a_correction(edge_cases):
+    rollup.full(as_of=AS_OF)
+    Purchase.objects.filter(customer=edge_cases["a"], amount=Decimal("100.00")).update(amount=Decimal("40.00"))
+    Purchase.objects.filter(customer=edge_cases["e"]).delete()
+
+    rollup.incremental(as_of=AS_OF, customer_ids=[edge_cases["a"].pk, edge_cases["e"].pk])
+    incremental = table()
+    rollup.full(as_of=AS_OF)
+
+    assert edge_cases["e"].pk not in incremental
+    assert incremental[edge_cases["a"].pk]["monetary"] == Decimal("120.50")
     assert incremental == table()
 
 
@@ -339,8 +350,7 @@ def test_property_more_purchases_never_lower_frequency_or_monetary_and_increment
         rollup.full(as_of=AS_OF)
         before = table()
         _insert(six_customers, extra, offset=len(rows))
-        touched = sorted({six_customers[c].pk for c, *_ in extra})
-        rollup.incremental(as_of=AS_OF, customer_ids=touched)
+        rollup.incremental(as_of=AS_OF)  # merges the purchases recorded since the full run
         after = table()
         for cid, row in before.items():
             assert after[cid]["frequency"] >= row["frequency"]
