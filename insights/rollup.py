@@ -222,7 +222,14 @@ def segment_case(r_expr: str, f_expr: str) -> str:
 
 
 def _upsert_sql(
-    d: _Dialect, *, target: str, source: str, key: Sequence[str], extra: dict[str, str], scored: bool = True
+    d: _Dialect,
+    *,
+    target: str,
+    source: str,
+    key: Sequence[str],
+    extra: dict[str, str],
+    scored: bool = True,
+    empty: bool = False,
 ) -> str:
     """INSERT ... SELECT ... ON CONFLICT DO UPDATE of the rows whose values changed, and only those.
 
@@ -246,6 +253,10 @@ def _upsert_sql(
     updates = ", ".join(f"{c} = excluded.{c}" for c in (*written, "computed_at"))
     match = " AND ".join(["t.customer_id = s.customer_id", *(f"t.{c} = {v}" for c, v in extra.items())])
     changed = d.distinct(["t.as_of", *(f"t.{c}" for c in compared)], ["%(as_of)s", *(f"s.{c}" for c in compared)])
+    if empty:  # nothing to compare with or to conflict with: a plain insert
+        return f"""
+        INSERT INTO {target} ({", ".join(columns)})
+        SELECT {", ".join(selected)} FROM ({_base_sql(d, source, scored=scored)}) s"""
     return f"""
         INSERT INTO {target} ({", ".join(columns)})
         SELECT {", ".join(selected)} FROM ({_base_sql(d, source, scored=scored)}) s
@@ -324,8 +335,11 @@ def _write_scored(cursor: Any, d: _Dialect, params: dict[str, Any], *, target: s
         key, extra, scope = ("customer_id", "month"), {"month": "%(month)s"}, f"{target}.month = %(month)s"
     else:
         key, extra, scope = ("customer_id",), {}, "true"
-    cursor.execute(_upsert_sql(d, target=target, source=source, key=key, extra=extra), params)
+    empty = not _count(cursor, f"SELECT count(*) FROM (SELECT 1 FROM {target} WHERE {scope} LIMIT 1) x", params)
+    cursor.execute(_upsert_sql(d, target=target, source=source, key=key, extra=extra, empty=empty), params)
     written = max(cursor.rowcount, 0)
+    if empty:
+        return written
     # Every customer of the source now has a row; more rows means some lost their purchases
     # (deleted, or an earlier as_of). Counting is cheaper than the anti-join that finds them.
     if _count(cursor, f"SELECT count(*) FROM {target} WHERE {scope}", params) > params["n"]:
