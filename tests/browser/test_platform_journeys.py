@@ -59,9 +59,10 @@ def test_on_a_phone_the_menu_folds_and_still_reaches_logout(visit):
     logout = page.get_by_role("button", name="Log out")
     expect(page.locator("#user-menu")).to_be_hidden()
     page.get_by_role("button", name="Toggle navigation").click()
+    # A click during Bootstrap's collapse animation can miss the menu: wait until it has opened.
+    expect(page.locator("#main-nav")).to_have_class(re.compile(r"(^|\s)show(\s|$)"))
     page.locator("#user-menu").click()
     expect(logout).to_be_visible()
-    page.wait_for_timeout(400)  # let the collapse animation finish for the screenshot
     person.shot("platform-phone-menu-open")
     logout.click()
     expect(page).to_have_url(re.compile(r"/login/$"))
