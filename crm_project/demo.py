@@ -13,7 +13,7 @@ from importlib.util import find_spec
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import connection, transaction
 
 from .roles import DOMAIN_APPS, Role, roles_sync
 
@@ -68,4 +68,10 @@ def demo_load() -> dict[str, object]:
         module_name = f"{app_label}.demo"
         if find_spec(module_name) is not None:
             import_module(module_name).load(users=users)
+    if connection.vendor == "postgresql":
+        # Fresh tables have no statistics until autovacuum comes by (never, for rows of a
+        # transaction still open, as in tests): without them PostgreSQL planned nested loops
+        # over the demo's thousands of rows that took minutes.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     return users
