@@ -128,8 +128,10 @@ def digests_build(*, as_of: date | None = None) -> list[Digest]:
     by_id = {user.pk: user for user in recipients}
     customers: dict[int, list[selectors.CadenceStatus]] = defaultdict(list)
     # All customers once, grouped by who is responsible, rather than once per user.
-    for status in selectors.cadence_due(customers=Customer.objects.all(), as_of=today, horizon_days=0):
-        responsible = services.responsible_for(status.customer)
+    due = selectors.cadence_due(customers=Customer.objects.all(), as_of=today, horizon_days=0)
+    responsible_by_customer = services.responsible_many(status.customer for status in due)
+    for status in due:
+        responsible = responsible_by_customer[status.customer.pk]
         if status.is_overdue and responsible.pk in by_id:
             customers[responsible.pk].append(status)
     follow_ups: dict[int, list[FollowUp]] = defaultdict(list)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -199,9 +199,28 @@ def cadence_defaults_ensure(**kwargs: Any) -> None:
         CadenceRule.objects.get_or_create(customer=None, tier=tier, channel=channel, defaults={"max_gap_days": days})
 
 
+# Apps above communications (the key-account programme) name who keeps the contact going for
+# some customers: each resolver takes customer ids and answers {customer id: user}.
+RESPONSIBLE_RESOLVERS: list[Callable[[Iterable[int]], dict[int, Any]]] = []
+
+
+def register_responsible(resolver: Callable[[Iterable[int]], dict[int, Any]]) -> None:
+    if resolver not in RESPONSIBLE_RESOLVERS:
+        RESPONSIBLE_RESOLVERS.append(resolver)
+
+
+def responsible_many(customers: Iterable[Customer]) -> dict[int, Any]:
+    """Who keeps the contact going per customer: a key account's RM, else the owner.
+    One query per registered resolver, whatever the number of customers."""
+    customers = list(customers)
+    result = {customer.pk: customer.owner for customer in customers}
+    for resolver in RESPONSIBLE_RESOLVERS:
+        result.update(resolver(list(result)))
+    return result
+
+
 def responsible_for(customer: Customer) -> Any:
-    """Who keeps the contact going: the owner (the key-account programme later names the RM)."""
-    return customer.owner
+    return responsible_many([customer])[customer.pk]
 
 
 def cadence_follow_ups_create(*, as_of: date | None = None) -> int:
@@ -220,6 +239,7 @@ def cadence_follow_ups_create(*, as_of: date | None = None) -> int:
         .values_list("customer_id", flat=True)
     )
     rows = []
+    responsible = responsible_many(s.customer for s in overdue if s.customer.pk not in already)
     for status in overdue:
         if status.customer.pk in already:
             continue
@@ -231,7 +251,7 @@ def cadence_follow_ups_create(*, as_of: date | None = None) -> int:
         rows.append(
             FollowUp(
                 customer=status.customer,
-                assignee=responsible_for(status.customer),
+                assignee=responsible[status.customer.pk],
                 due_on=today,
                 what=what
                 % {

@@ -342,6 +342,10 @@ ROLLUP_SHARD_SIZE = env_int("ROLLUP_SHARD_SIZE", 250_000)
 ROLLUP_INCREMENTAL_MAX = env_int("ROLLUP_INCREMENTAL_MAX", 50_000)
 ROLLUP_WORK_MEM = env_str("ROLLUP_WORK_MEM", "256MB")
 
+# Key-account programme: assigning an RM without a valid relationship-marketing
+# training warns; with this on, it is refused.
+RELASI_REQUIRE_RM_TRAINING = env_bool("RELASI_REQUIRE_RM_TRAINING", False)
+
 CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-records": {
         "task": "crm_project.tasks.purge_idempotency_records",

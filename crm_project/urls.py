@@ -16,6 +16,7 @@ urlpatterns = [
     path("customers/", include("accounts.urls")),
     path("contact/", include("communications.urls")),
     path("insights/", include("insights.urls")),
+    path("programme/", include("relationships.urls")),
     path(
         "login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

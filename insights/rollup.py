@@ -34,6 +34,7 @@ import math
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -265,16 +266,20 @@ def _upsert_sql(
         ON CONFLICT ({", ".join(key)}) DO UPDATE SET {updates}"""
 
 
+def _work_mem() -> str:
+    work_mem = settings.ROLLUP_WORK_MEM
+    if not re.fullmatch(r"\d+\s*(kB|MB|GB)?", work_mem):
+        raise ValueError(f"ROLLUP_WORK_MEM is not a memory size: {work_mem!r}")
+    return work_mem
+
+
 @contextmanager
 def _rollup_transaction() -> Iterator[Any]:
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # A hash aggregate in memory instead of walking the foreign-key index
             # (about 2.7x faster at 10 million purchases); only for this transaction.
-            work_mem = settings.ROLLUP_WORK_MEM
-            if not re.fullmatch(r"\d+\s*(kB|MB|GB)?", work_mem):
-                raise ValueError(f"ROLLUP_WORK_MEM is not a memory size: {work_mem!r}")
-            cursor.execute(f"SET LOCAL work_mem = '{work_mem}'")
+            cursor.execute(f"SET LOCAL work_mem = '{_work_mem()}'")
             # Measured at 10 million purchases: parallel workers mis-size the hash aggregate
             # (they trust a far too low estimate of distinct customers) and spill to disk, and
             # JIT compilation costs more than it saves on these one-pass statements.
@@ -319,7 +324,11 @@ def full(*, as_of: dt.date) -> tuple[int, int]:
     d = _Dialect()
     params = _window_params(as_of)
     with _rollup_transaction() as cursor:
-        params["n"] = _work_table_fill(cursor, d, params, _aggregate_sql(d, bounded=_has_later_purchases(as_of)))
+        aggregate = _aggregate_sql(d, bounded=_has_later_purchases(as_of))
+        plan = _swap_plan(cursor, as_of) if d.postgres else None
+        if plan is not None:
+            return _swap_write(cursor, d, params, aggregate, plan)
+        params["n"] = _work_table_fill(cursor, d, params, aggregate)
         # Everything pending is in the aggregate (same snapshot): nothing is left to merge.
         cursor.execute(f"DELETE FROM {PENDING_TABLE}")
         changed = _write_scored(cursor, d, params, target=RFM_TABLE)
@@ -350,6 +359,139 @@ def _write_scored(cursor: Any, d: _Dialect, params: dict[str, Any], *, target: s
         )
         written += max(cursor.rowcount, 0)
     return written
+
+
+# --- a rebuilt current table, when every row changes (PostgreSQL) -------------------------------
+
+SWAP_TABLE = "insights_customerrfm_swap"
+
+
+@dataclass
+class _SwapPlan:
+    """How to rebuild the current table under another name and put it in the old one's place."""
+
+    create: str  # the new, empty table: the old one's columns, checks and storage parameters
+    build: list[str] = field(default_factory=list)  # after the fill: indexes, keys, grants
+    rename: list[str] = field(default_factory=list)  # after the swap: the old names back
+    old_rows: bool = False
+
+
+# The table can be rebuilt and swapped in only when nothing else hangs on it; otherwise a full run
+# upserts in place. Everything the rebuild recreates is read from the catalog, so the names
+# Django's migrations gave (and later migrations refer to) are kept.
+_SWAP_CHECK = """
+    SELECT c.reloptions
+    FROM pg_class c
+    WHERE c.oid = to_regclass(%s) AND c.relkind = 'r' AND c.relpersistence = 'p' AND c.reltablespace = 0
+      AND pg_get_userbyid(c.relowner) = current_user AND NOT c.relrowsecurity AND NOT c.relhassubclass
+      AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal)
+      AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.confrelid = c.oid)
+      AND NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid OR i.inhparent = c.oid)
+      AND NOT EXISTS (SELECT 1 FROM pg_publication_rel pr WHERE pr.prrelid = c.oid)
+      AND NOT EXISTS (SELECT 1 FROM pg_statistic_ext se WHERE se.stxrelid = c.oid)
+      AND NOT EXISTS (SELECT 1 FROM pg_policy po WHERE po.polrelid = c.oid)
+      AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attacl IS NOT NULL)
+      AND NOT EXISTS (
+          SELECT 1 FROM pg_depend dp WHERE dp.refobjid = c.oid AND dp.refclassid = 'pg_class'::regclass
+          AND (dp.classid = 'pg_rewrite'::regclass OR (
+              dp.classid = 'pg_class'::regclass AND dp.objid IN (SELECT oid FROM pg_class WHERE relkind = 'S'))))"""
+_INDEX_DEF = re.compile(r"CREATE (UNIQUE )?INDEX \S+ ON (?:ONLY )?\S+ (USING .+)", re.DOTALL)
+
+
+def _swap_plan(cursor: Any, as_of: dt.date) -> _SwapPlan | None:
+    """A plan to rebuild the current table when every row changes (it is empty or holds another
+    `as_of`), or None (a re-run for the same day writes only the rows that changed)."""
+    cursor.execute(f"SELECT as_of FROM {RFM_TABLE} LIMIT 1")
+    row = cursor.fetchone()
+    if row is not None and row[0] == as_of:
+        return None
+    cursor.execute(_SWAP_CHECK, [RFM_TABLE])
+    found = cursor.fetchone()
+    if found is None:
+        return None
+    quote = connection.ops.quote_name
+    options = f" WITH ({', '.join(found[0])})" if found[0] else ""
+    plan = _SwapPlan(
+        create=f"CREATE TABLE {SWAP_TABLE} (LIKE {RFM_TABLE} INCLUDING ALL EXCLUDING INDEXES){options}",
+        old_rows=row is not None,
+    )
+    # Indexes and index-backed constraints are built under temporary names (index names are unique
+    # per schema), then renamed; a foreign key is added under its own name and checked in one join.
+    cursor.execute(
+        """SELECT ic.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+        WHERE i.indrelid = to_regclass(%s) AND NOT EXISTS (
+            SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid)
+        ORDER BY ic.relname""",
+        [RFM_TABLE],
+    )
+    for n, (name, definition) in enumerate(cursor.fetchall()):
+        match = _INDEX_DEF.fullmatch(definition)
+        if match is None:
+            return None
+        temporary = f"{SWAP_TABLE}_i{n}"
+        plan.build.append(f"CREATE {match[1] or ''}INDEX {temporary} ON {SWAP_TABLE} {match[2]}")
+        plan.rename.append(f"ALTER INDEX {temporary} RENAME TO {quote(name)}")
+    cursor.execute(
+        "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = to_regclass(%s) AND contype IN ('p', 'u', 'x', 'f') ORDER BY contype = 'f', conname",
+        [RFM_TABLE],
+    )
+    for n, (name, kind, definition) in enumerate(cursor.fetchall()):
+        if kind == "f":
+            plan.build.append(f"ALTER TABLE {SWAP_TABLE} ADD CONSTRAINT {quote(name)} {definition}")
+            continue
+        temporary = f"{SWAP_TABLE}_c{n}"
+        plan.build.append(f"ALTER TABLE {SWAP_TABLE} ADD CONSTRAINT {temporary} {definition}")
+        plan.rename.append(f"ALTER TABLE {RFM_TABLE} RENAME CONSTRAINT {temporary} TO {quote(name)}")
+    cursor.execute(
+        "SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END, "
+        "a.privilege_type, a.is_grantable FROM pg_class c, aclexplode(c.relacl) a "
+        "WHERE c.oid = to_regclass(%s) AND a.grantee <> c.relowner",
+        [RFM_TABLE],
+    )
+    for grantee, privilege, grantable in cursor.fetchall():
+        option = " WITH GRANT OPTION" if grantable else ""
+        plan.build.append(f"GRANT {privilege} ON {SWAP_TABLE} TO {grantee}{option}")
+    return plan
+
+
+def _swap_write(cursor: Any, d: _Dialect, params: dict[str, Any], aggregate: str, plan: _SwapPlan) -> tuple[int, int]:
+    """Every row changes: build the new table beside the old one, then swap it in (same transaction).
+
+    The rows go into a new table without indexes, straight from the scored aggregate (no work
+    table, no comparison with the old rows, no index maintenance per row, no deferred foreign-key
+    check per row), and the indexes and keys are built once afterwards. The old table stays
+    readable until the swap at the end (drop, rename: a moment under an exclusive lock); a
+    reader sees the old table or the new one, and a failure rolls everything back.
+    """
+    cursor.execute(f"SET LOCAL maintenance_work_mem = '{_work_mem()}'")
+    cursor.execute(f"DROP TABLE IF EXISTS {SWAP_TABLE}")
+    cursor.execute(plan.create)
+    source = f"({_scores_sql(aggregate)})"
+    cursor.execute(_upsert_sql(d, target=SWAP_TABLE, source=source, key=(), extra={}, empty=True), params)
+    rows = max(cursor.rowcount, 0)
+    # Everything pending is in the aggregate: nothing is left to merge.
+    cursor.execute(f"DELETE FROM {PENDING_TABLE}")
+    for sql in plan.build:
+        cursor.execute(sql)
+    from .incremental import cuts_write
+
+    cuts_write(cursor, source=SWAP_TABLE, customers=rows)
+    # Rows written, as an upsert would count them: every new row (its as_of changed) and every old
+    # row without a new one.
+    vanished = 0
+    if plan.old_rows:
+        vanished = _count(
+            cursor,
+            f"SELECT count(*) FROM {RFM_TABLE} o WHERE NOT EXISTS "
+            f"(SELECT 1 FROM {SWAP_TABLE} n WHERE n.customer_id = o.customer_id)",
+        )
+    cursor.execute(f"ANALYZE {SWAP_TABLE}")
+    cursor.execute(f"DROP TABLE {RFM_TABLE}")
+    cursor.execute(f"ALTER TABLE {SWAP_TABLE} RENAME TO {RFM_TABLE}")
+    for sql in plan.rename:
+        cursor.execute(sql)
+    return rows, rows + vanished
 
 
 def snapshot_month(*, as_of: dt.date) -> tuple[int, int]:

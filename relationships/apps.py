@@ -8,3 +8,10 @@ class RelationshipsConfig(AppConfig):
     name = "relationships"
     verbose_name = _("Key-account programme")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from communications.services import register_responsible
+
+        from .services import key_account_managers
+
+        register_responsible(key_account_managers)

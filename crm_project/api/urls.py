@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("accounts.api.urls")),
     path("", include("communications.api.urls")),
     path("", include("insights.api.urls")),
+    path("", include("relationships.api.urls")),
 ]
