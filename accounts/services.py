@@ -124,7 +124,9 @@ def customer_update(
 
 @transaction.atomic
 def customer_set_tier(*, customer: Customer, tier: str, by: AbstractBaseUser) -> Customer:
-    """The one way to change a tier; the key-account programme calls it."""
+    """The one way to change a tier; the key-account programme calls it. No change, no history."""
+    if customer.tier == tier:
+        return customer
     customer.tier = tier
     return _save(customer, by=by)
 

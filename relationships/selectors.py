@@ -10,14 +10,40 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import ExtractYear
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, ExtractYear
 from django.utils import timezone
 
 from communications.models import Channel, Interaction
 from insights.models import CustomerRFM, Purchase, RFMSnapshot
 
-from .models import Action, Objective, RelationshipManagerProfile, RelationshipPlan, Resource
+from .models import (
+    Action,
+    EvaluationCriterion,
+    JobDescription,
+    KeyAccount,
+    Objective,
+    RelationshipManagerProfile,
+    RelationshipPlan,
+    Resource,
+    RMAssignment,
+    Training,
+)
 
 HUNDRED = Decimal("100")
 
@@ -47,23 +73,20 @@ class ObjectiveProgress:
 
     @property
     def percent(self) -> int | None:
-        """How far from the baseline to the target the actual has come (0-100, may exceed 100)."""
-        objective = self.objective
-        if self.actual is None:
+        """How much of the target the actual reaches (may exceed 100). For a target below the
+        baseline (fewer complaints), reaching it or going lower is 100."""
+        objective, actual = self.objective, self.actual
+        if actual is None:
             return None
-        baseline = objective.baseline or Decimal("0")
-        span = objective.target - baseline
-        if span == 0:
-            return 100 if self.actual >= objective.target else 0
-        return max(0, round((self.actual - baseline) * HUNDRED / span))
+        if objective.baseline is not None and objective.target < objective.baseline:
+            return 100 if actual <= objective.target else round(objective.target * HUNDRED / actual)
+        if objective.target <= 0:
+            return 100 if actual >= objective.target else 0
+        return max(0, round(actual * HUNDRED / objective.target))
 
     @property
     def is_met(self) -> bool:
-        return self.actual is not None and (
-            self.actual >= self.objective.target
-            if self.objective.target >= (self.objective.baseline or 0)
-            else self.actual <= self.objective.target
-        )
+        return self.percent is not None and self.percent >= 100
 
 
 @dataclass
@@ -224,4 +247,476 @@ def _share_of_wallet(plans: list[RelationshipPlan], today: date) -> dict[int, De
 def plans_visible(*, user: Any) -> QuerySet[RelationshipPlan]:
     return RelationshipPlan.objects.visible_to(user).select_related(
         "customer", "key_account__relationship_manager", "author", "decided_by"
+    )
+
+
+# -- plan pages (relationships/views_plans.py) ------------------------------------------------
+
+
+def plan_list(
+    *,
+    user: Any,
+    status: str = "",
+    kind: str = "",
+    year: int | None = None,
+    relationship_manager: Any = None,
+    search: str = "",
+    waiting_first: bool = False,
+) -> QuerySet[RelationshipPlan]:
+    """The plan list: the latest version of each plan the user sees; a GM's plans waiting for a
+    decision come first."""
+    plans = (
+        RelationshipPlan.objects.visible_to(user)
+        .latest()
+        .select_related("customer", "key_account__relationship_manager")
+    )
+    if status:
+        plans = plans.filter(status=status)
+    if kind:
+        plans = plans.filter(kind=kind)
+    if year:
+        plans = plans.filter(start_year__lte=year, end_year__gte=year)
+    if relationship_manager is not None:
+        plans = plans.filter(key_account__relationship_manager=relationship_manager)
+    if search:
+        plans = plans.filter(Q(customer__name__icontains=search) | Q(title__icontains=search))
+    order: list[Any] = ["customer__name", "kind", "-start_year"]
+    if waiting_first:
+        waiting = Case(
+            When(status=RelationshipPlan.Status.SUBMITTED, then=Value(0)), default=Value(1), output_field=IntegerField()
+        )
+        order = [waiting, "submitted_at", *order]
+    return plans.order_by(*order)
+
+
+def plan_filter_choices(*, user: Any) -> dict[str, Any]:
+    """The plan list's RM and year choices, among the plans the user sees."""
+    from django.contrib.auth import get_user_model
+
+    visible = RelationshipPlan.objects.visible_to(user).latest()
+    managers = (
+        get_user_model()
+        .objects.filter(pk__in=visible.values("key_account__relationship_manager"))
+        .order_by("first_name", "last_name", "username")
+    )
+    bounds = visible.aggregate(first=Min("start_year"), last=Max("end_year"))
+    years = list(range(bounds["last"], bounds["first"] - 1, -1)) if bounds["first"] else []
+    return {"managers": managers, "years": years}
+
+
+def plan_get(*, user: Any, pk: int) -> RelationshipPlan:
+    """One plan the user sees, with what its header needs; raises DoesNotExist outside their scope."""
+    return (
+        RelationshipPlan.objects.visible_to(user)
+        .select_related(
+            "customer",
+            "key_account__relationship_manager",
+            "long_term_plan",
+            "revises",
+            "superseded_by",
+            "copied_from",
+            "decided_by",
+        )
+        .get(pk=pk)
+    )
+
+
+@dataclass
+class PlanContent:
+    objectives: list[Objective]
+    strategies: list[Any]
+    actions: list[Action]
+    resources: list[Resource]
+
+
+def plan_content(plan: RelationshipPlan) -> PlanContent:
+    """The plan's four lists in four queries plus one for the actions' evidence."""
+    actions = list(
+        plan.actions.select_related("owner", "strategy").prefetch_related(Prefetch("evidence", queryset=EVIDENCE))
+    )
+    today = timezone.localdate()
+    for action in actions:
+        action.overdue = action.is_overdue(today)
+    return PlanContent(
+        objectives=list(plan.objectives.all()),
+        strategies=list(plan.strategies.all()),
+        actions=actions,
+        resources=list(plan.resources.all()),
+    )
+
+
+# An action's evidence as its row shows it: newest first, the fields of a link.
+EVIDENCE = Interaction.objects.order_by("-occurred_at").only("id", "channel", "subject", "occurred_at", "customer_id")
+
+
+def plan_versions(plan: RelationshipPlan) -> QuerySet[RelationshipPlan]:
+    """Every version of the plan's line (same key account, kind and first year), newest first."""
+    return RelationshipPlan.objects.filter(
+        key_account_id=plan.key_account_id, kind=plan.kind, start_year=plan.start_year
+    ).order_by("-version")
+
+
+def plan_related(plan: RelationshipPlan, *, user: Any) -> QuerySet[RelationshipPlan]:
+    """A long-term plan's annual plans, or an annual plan's other years of the same key account."""
+    plans = RelationshipPlan.objects.visible_to(user).latest().filter(key_account_id=plan.key_account_id)
+    if plan.kind == RelationshipPlan.Kind.LONG_TERM:
+        return plans.filter(kind=RelationshipPlan.Kind.ANNUAL, long_term_plan=plan).order_by("start_year")
+    return plans.filter(kind=RelationshipPlan.Kind.ANNUAL).exclude(pk=plan.pk).order_by("-start_year")
+
+
+def plan_owner_choices(plan: RelationshipPlan) -> QuerySet[Any]:
+    """Who may own an action: the people who work with the customer (owner, team, the RM)."""
+    from django.contrib.auth import get_user_model
+
+    customer_id = plan.customer_id
+    return (
+        get_user_model()
+        .objects.filter(
+            Q(pk=plan.customer.owner_id)
+            | Q(team_memberships__customer_id=customer_id)
+            | Q(pk=plan.key_account.relationship_manager_id or 0)
+        )
+        .filter(is_active=True)
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+EVIDENCE_CHOICES_LIMIT = 30
+
+
+def action_evidence_choices(action: Action) -> QuerySet[Interaction]:
+    """The customer's recent interactions an action may link as evidence (not linked yet)."""
+    return (
+        Interaction.objects.filter(customer_id=action.plan.customer_id)
+        .exclude(plan_actions=action)
+        .select_related("logged_by")
+        .order_by("-occurred_at")[:EVIDENCE_CHOICES_LIMIT]
+    )
+
+
+def plan_key_accounts(*, user: Any) -> QuerySet[Any]:
+    """The key accounts a user may write plans for: an RM their own, a GM or admin every active one."""
+    from crm_project.roles import Role, role_of
+
+    from .models import KeyAccount
+
+    accounts = KeyAccount.objects.active().select_related("customer").order_by("customer__name")
+    role = role_of(user)
+    if role in (Role.GENERAL_MANAGER, Role.ADMIN):
+        return accounts
+    if role is Role.RELATIONSHIP_MANAGER:
+        return accounts.filter(relationship_manager=user)
+    return accounts.none()
+
+
+def objective_baselines(plan: RelationshipPlan) -> dict[str, Decimal | None]:
+    """Last year's measured figures of the plan's customer, as suggested baselines."""
+    year = plan.start_year - 1
+    probe = RelationshipPlan(pk=0, customer_id=plan.customer_id, start_year=year, end_year=year)
+    objectives = [Objective(pk=-i - 1, plan_id=0, metric=m) for i, m in enumerate(sorted(Objective.MEASURED))]
+    actuals = objective_actuals([probe], objectives, today=timezone.localdate())
+    return {o.metric: actuals.get(o.pk) for o in objectives}
+
+
+# -- pages of the programme: key accounts, relationship managers, trainings, job descriptions --
+
+NO_RM = "none"
+NO_PLAN = "none"
+TRAINING_EXPIRY_WARNING_DAYS = 60
+
+
+def _current_annual(key_account: OuterRef, year: int) -> QuerySet[RelationshipPlan]:
+    return RelationshipPlan.objects.filter(
+        key_account=key_account, kind=RelationshipPlan.Kind.ANNUAL, start_year=year, is_latest=True
+    )
+
+
+def key_account_list(
+    *,
+    user: Any,
+    retired: bool = False,
+    rm: str = "",
+    segment: str = "",
+    plan_status: str = "",
+    q: str = "",
+    year: int | None = None,
+) -> QuerySet[KeyAccount]:
+    """The key accounts the user sees, with customer, RFM, owner and RM joined, the last contact
+    and the status of this year's annual plan as subqueries: one query for any number of rows."""
+    year = year or timezone.localdate().year
+    last_contact = Interaction.objects.filter(customer=OuterRef("customer")).order_by("-occurred_at")
+    key_accounts = (
+        KeyAccount.objects.visible_to(user)
+        .select_related("customer__rfm", "customer__owner", "relationship_manager", "retired_by")
+        .annotate(
+            last_contact_at=Subquery(last_contact.values("occurred_at")[:1]),
+            plan_status=Subquery(_current_annual(OuterRef("pk"), year).values("status")[:1]),
+        )
+    )
+    key_accounts = key_accounts.filter(retired_at__isnull=not retired)
+    if rm == NO_RM:
+        key_accounts = key_accounts.filter(relationship_manager__isnull=True)
+    elif rm:
+        key_accounts = key_accounts.filter(relationship_manager_id=rm)
+    if segment:
+        key_accounts = key_accounts.filter(customer__rfm__segment=segment)
+    if plan_status == NO_PLAN:
+        key_accounts = key_accounts.filter(plan_status__isnull=True)
+    elif plan_status:
+        key_accounts = key_accounts.filter(plan_status=plan_status)
+    if q:
+        key_accounts = key_accounts.filter(
+            Q(customer__name__icontains=q)
+            | Q(relationship_manager__first_name__icontains=q)
+            | Q(relationship_manager__last_name__icontains=q)
+            | Q(relationship_manager__username__icontains=q)
+        )
+    return key_accounts.order_by("-retired_at" if retired else "customer__name", "customer__name", "pk")
+
+
+@dataclass
+class KeyAccountHealth:
+    """A key account's health at a glance, for the list and the RM's home."""
+
+    key_account: KeyAccount
+    cadence: Any = None  # communications.selectors.CadenceStatus, or None when in time
+    plan: RelationshipPlan | None = None
+    progress: PlanProgress | None = None
+    actions_overdue: int = 0
+    actions_due_soon: int = 0
+
+    @property
+    def actions_due(self) -> int:
+        return self.actions_overdue + self.actions_due_soon
+
+
+def key_account_health(
+    key_accounts: Iterable[KeyAccount], *, today: date | None = None
+) -> list[KeyAccountHealth]:
+    """Cadence, this year's annual plan with its progress and the open actions due within
+    DUE_SOON_DAYS, for many key accounts in a fixed number of queries: the plans, their
+    progress (plan_progress_many), the actions due, and the cadence (one per cadence rule)."""
+    from communications.selectors import DUE_SOON_DAYS as CADENCE_SOON_DAYS
+    from communications.selectors import cadence_due
+
+    today = today or timezone.localdate()
+    rows = [KeyAccountHealth(key_account) for key_account in key_accounts]
+    if not rows:
+        return rows
+    by_pk = {row.key_account.pk: row for row in rows}
+    active = [row.key_account for row in rows if row.key_account.retired_at is None]
+    plans = list(
+        RelationshipPlan.objects.filter(
+            key_account__in=list(by_pk), kind=RelationshipPlan.Kind.ANNUAL, start_year=today.year, is_latest=True
+        )
+    )
+    progress = plan_progress_many(plans, today=today)
+    for plan in plans:
+        by_pk[plan.key_account_id].plan = plan
+        by_pk[plan.key_account_id].progress = progress[plan.pk]
+    soon = today + timedelta(days=DUE_SOON_DAYS)
+    for row in (
+        Action.objects.open()
+        .filter(plan__key_account__in=list(by_pk), plan__is_latest=True, due_on__lte=soon)
+        .values("plan__key_account")
+        .annotate(overdue=Count("id", filter=Q(due_on__lt=today)), soon=Count("id", filter=Q(due_on__gte=today)))
+    ):
+        by_pk[row["plan__key_account"]].actions_overdue = row["overdue"]
+        by_pk[row["plan__key_account"]].actions_due_soon = row["soon"]
+    if active:
+        from accounts.models import Customer
+
+        customers = Customer.objects.filter(pk__in=[key_account.customer_id for key_account in active])
+        due = {
+            status.customer.pk: status
+            for status in cadence_due(customers=customers, as_of=today, horizon_days=CADENCE_SOON_DAYS)
+        }
+        for key_account in active:
+            by_pk[key_account.pk].cadence = due.get(key_account.customer_id)
+    return rows
+
+
+def pending_approvals(*, user: Any) -> QuerySet[RelationshipPlan]:
+    """Submitted plans waiting for a general manager's decision, oldest first."""
+    return (
+        RelationshipPlan.objects.visible_to(user)
+        .filter(status=RelationshipPlan.Status.SUBMITTED, is_latest=True)
+        .select_related("customer", "key_account__relationship_manager", "author")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def key_accounts_without_rm(*, user: Any) -> QuerySet[KeyAccount]:
+    return (
+        KeyAccount.objects.visible_to(user)
+        .active()
+        .filter(relationship_manager__isnull=True)
+        .select_related("customer")
+        .order_by("nominated_at", "pk")
+    )
+
+
+def _valid_training(user_ref: OuterRef, day: date) -> QuerySet[Training]:
+    return Training.objects.filter(user=user_ref, topic=Training.Topic.RELATIONSHIP_MARKETING).valid_on(day)
+
+
+def rm_user_list(*, day: date | None = None) -> QuerySet[Any]:
+    """Active users with the relationship manager role, with their profile, its manager and job
+    description, their load (active key accounts), and whether a relationship-marketing training
+    is valid (and until when): one query."""
+    from django.contrib.auth import get_user_model
+
+    from crm_project.roles import Role
+
+    day = day or timezone.localdate()
+    load = (
+        KeyAccount.objects.active()
+        .filter(relationship_manager=OuterRef("pk"))
+        .values("relationship_manager")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    valid = _valid_training(OuterRef("pk"), day)
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=Role.RELATIONSHIP_MANAGER.value)
+        .select_related("rm_profile__reports_to", "rm_profile__job_description")
+        .annotate(
+            load=Coalesce(Subquery(load, output_field=IntegerField()), 0),
+            has_valid_training=Exists(valid),
+            # Null when a valid training never expires (or there is none: see has_valid_training).
+            training_expires_on=Subquery(
+                valid.filter(valid_until__isnull=False).order_by("-valid_until").values("valid_until")[:1]
+            ),
+            training_forever=Exists(valid.filter(valid_until__isnull=True)),
+        )
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def rm_user_get(*, user: Any, pk: int) -> Any:
+    """A relationship manager's page: GMs and admins see every RM, an RM themselves; else DoesNotExist."""
+    from crm_project.roles import Role, role_of
+
+    users = rm_user_list()
+    if role_of(user) not in (Role.GENERAL_MANAGER, Role.ADMIN):
+        users = users.filter(pk=user.pk)
+    return users.get(pk=pk)
+
+
+def rm_assignments(*, rm: Any, user: Any) -> QuerySet[RMAssignment]:
+    return (
+        RMAssignment.objects.filter(Q(relationship_manager=rm) | Q(previous_manager=rm))
+        .filter(key_account__in=KeyAccount.objects.visible_to(user))
+        .select_related("key_account__customer", "relationship_manager", "previous_manager", "assigned_by")
+        .order_by("-started_at", "-pk")
+    )
+
+
+def key_account_get(*, user: Any, pk: int) -> KeyAccount:
+    return (
+        KeyAccount.objects.visible_to(user)
+        .select_related(
+            "customer__owner", "customer__rfm", "relationship_manager", "nominated_by", "retired_by"
+        )
+        .get(pk=pk)
+    )
+
+
+def key_account_assignments(key_account: KeyAccount) -> QuerySet[RMAssignment]:
+    return key_account.assignments.select_related("relationship_manager", "previous_manager", "assigned_by")
+
+
+def key_account_terms(key_account: KeyAccount) -> QuerySet[KeyAccount]:
+    """The customer's other nominations (earlier terms in the programme), newest first."""
+    return (
+        KeyAccount.objects.filter(customer_id=key_account.customer_id)
+        .exclude(pk=key_account.pk)
+        .select_related("nominated_by", "retired_by")
+        .order_by("-nominated_at")
+    )
+
+
+def key_account_plans(key_account: KeyAccount) -> list[RelationshipPlan]:
+    """Every version of the account's plans: long-term first, then annual by year, newest version first."""
+    return list(
+        key_account.plans.select_related("author", "decided_by").order_by("-kind", "-start_year", "-version")
+    )
+
+
+def training_list(*, user: Any, person: Any = None) -> QuerySet[Training]:
+    trainings = Training.objects.visible_to(user).select_related("user")
+    if person is not None:
+        trainings = trainings.filter(user=person)
+    return trainings
+
+
+def training_state(training: Training, *, today: date | None = None) -> str:
+    """valid, expiring (within TRAINING_EXPIRY_WARNING_DAYS), expired or future."""
+    today = today or timezone.localdate()
+    if training.completed_on > today:
+        return "future"
+    if training.valid_until is None:
+        return "valid"
+    if training.valid_until < today:
+        return "expired"
+    if training.valid_until <= today + timedelta(days=TRAINING_EXPIRY_WARNING_DAYS):
+        return "expiring"
+    return "valid"
+
+
+def job_description_list() -> QuerySet[JobDescription]:
+    """Current versions with their number of criteria and holders (subqueries: one query)."""
+    criteria = (
+        EvaluationCriterion.objects.filter(job_description=OuterRef("pk"))
+        .values("job_description")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    holders = (
+        RelationshipManagerProfile.objects.filter(job_description=OuterRef("pk"))
+        .values("job_description")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        JobDescription.objects.filter(is_current=True)
+        .select_related("written_by")
+        .annotate(
+            criteria_count=Coalesce(Subquery(criteria, output_field=IntegerField()), 0),
+            holder_count=Coalesce(Subquery(holders, output_field=IntegerField()), 0),
+        )
+        .order_by("title", "pk")
+    )
+
+
+def job_descriptions_visible(*, user: Any) -> QuerySet[JobDescription]:
+    """GMs and admins see every job description; an RM every version of the one they hold."""
+    from crm_project.roles import Role, role_of
+
+    role = role_of(user)
+    if role in (Role.GENERAL_MANAGER, Role.ADMIN):
+        return JobDescription.objects.all()
+    if role is Role.RELATIONSHIP_MANAGER:
+        held = JobDescription.objects.filter(holders__user=user).values("lineage")
+        return JobDescription.objects.filter(lineage__in=held)
+    return JobDescription.objects.none()
+
+
+def job_description_versions(job_description: JobDescription) -> QuerySet[JobDescription]:
+    return JobDescription.objects.filter(lineage=job_description.lineage).select_related("written_by").order_by(
+        "-version"
+    )
+
+
+def rm_actions_due(*, user: Any, today: date | None = None, limit: int = 10) -> list[Action]:
+    """Open actions of the RM's key-account plans, or owned by them, overdue or due within DUE_SOON_DAYS."""
+    today = today or timezone.localdate()
+    return list(
+        Action.objects.open()
+        .filter(Q(owner=user) | Q(plan__key_account__relationship_manager=user), plan__is_latest=True)
+        .filter(due_on__lte=today + timedelta(days=DUE_SOON_DAYS), plan__key_account__retired_at__isnull=True)
+        .select_related("plan__customer", "owner")
+        .order_by("due_on", "pk")[:limit]
     )

@@ -30,7 +30,8 @@ def test_demo_command_creates_a_user_per_role_with_the_documented_password(capsy
         assert user.check_password(DEMO_PASSWORD)
     assert User.objects.get(username="admin").is_superuser
     reports = User.objects.get(username="gm").direct_reports.order_by("user__username")
-    assert [(p.user.username, p.capacity) for p in reports] == [("rm", 3), ("rm2", 3)]
+    # The GM raised both capacities to hold the six key accounts each manages (rm is full).
+    assert [(p.user.username, p.capacity) for p in reports] == [("rm", 6), ("rm2", 7)]
     assert not User.objects.get(username="gm").is_staff
     out = capsys.readouterr().out
     assert "relasi-demo-2026" in out

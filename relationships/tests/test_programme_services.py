@@ -292,7 +292,8 @@ def test_progress_reads_purchases_and_linked_visits(gm, rm):
     )
     before = plan_progress(plan)
     assert [o.actual for o in before.objectives] == [Decimal("150"), Decimal("0"), Decimal("30.0")]
-    assert [o.percent for o in before.objectives] == [25, 0, 50]
+    assert [o.percent for o in before.objectives] == [50, 0, 75]
+    assert [o.is_met for o in before.objectives] == [False, False, False]
     assert (before.actions_done, before.actions_total, before.budget_percent) == (1, 2, 25)
     action = plan.actions.get(status=Action.Status.PLANNED)
     services.action_log_interaction(action=action, by=rm, channel=Channel.VISIT, subject="Visited the head office")
