@@ -82,7 +82,7 @@ class IdempotentCreateMixin:
                 return self._replay(request, key=key, fingerprint=fingerprint)
             response = super().create(request, *args, **kwargs)
             record.status_code = response.status_code
-            record.response_body = response.data
+            record.response_body = _storable(response.data)
             record.save(update_fields=["status_code", "response_body"])
         return response
 
@@ -99,3 +99,15 @@ class IdempotentCreateMixin:
                 status=status.HTTP_422_UNPROCESSABLE_ENTITY,
             )
         return Response(record.response_body, status=record.status_code, headers={"Idempotent-Replayed": "true"})
+
+
+def _storable(value: Any) -> Any:
+    """The answer as PostgreSQL's JSON stores it: a NUL character (echoed by an error message
+    quoting the client's input) cannot be stored, so it becomes U+FFFD."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_storable(v) for v in value]
+    return value

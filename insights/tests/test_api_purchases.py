@@ -201,3 +201,17 @@ def test_bulk_idempotency_key_replays(api_client_for, gm):
     assert second.headers["Idempotent-Replayed"] == "true"
     other = client.post(BULK, {"rows": []}, format="json", HTTP_IDEMPOTENCY_KEY="bulk-1")
     assert other.status_code == 422
+
+
+def test_bulk_errors_quoting_a_nul_character_are_answered_and_replayed(api_client_for, gm, rep):
+    # PostgreSQL's JSON cannot store NUL: the idempotency record keeps U+FFFD in its place.
+    customer = CustomerFactory(owner=rep)
+    client = api_client_for(gm)
+    body = [{"customer": customer.pk, "purchased_at": "\u0000", "amount": "1"}]
+    first = client.post("/api/v1/purchases/bulk/", body, format="json", HTTP_IDEMPOTENCY_KEY="nul-1")
+    again = client.post("/api/v1/purchases/bulk/", body, format="json", HTTP_IDEMPOTENCY_KEY="nul-1")
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert first.json()["rejected"] == again.json()["rejected"] == 1
+    assert again["Idempotent-Replayed"] == "true"
+    assert "\u0000" not in again.json()["errors"][0]["message"]
+    assert not Purchase.objects.exists()
