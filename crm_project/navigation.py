@@ -35,6 +35,8 @@ NAV_ITEMS: list[NavItem] = [
         active_prefixes=("communications:follow_up_",),
     ),
     NavItem(_("Customers"), "accounts:customer_list", "buildings", active_prefixes=("accounts:",)),
+    # One entry for the whole programme: key accounts, plans, RMs, trainings and job descriptions.
+    NavItem(_("Key accounts"), "relationships:key_account_list", "star", active_prefixes=("relationships:",)),
     NavItem(
         _("Interactions"),
         "communications:interaction_list",

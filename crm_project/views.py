@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.selectors import customer_counts, upcoming_birthdays
 from communications.views_day import day_compact_context, day_context
+from relationships import selectors as programme
 
 from . import selectors
 from .duties import DUTIES_TITLE, ROLE_DUTIES
@@ -30,8 +31,12 @@ def home(request: HttpRequest) -> HttpResponse:
         context.update(day_context(request.user))
     if role is Role.RELATIONSHIP_MANAGER:
         context.update(day_compact_context(request.user))
+        context.update(programme.rm_home_context(request.user))
     if role is Role.GENERAL_MANAGER:
-        context["relationship_managers"] = selectors.relationship_managers()
+        # The RMs with their load and training (relationships.selectors.rm_user_list): the same
+        # single query as crm_project.selectors.relationship_managers, shared by two cards.
+        context["relationship_managers"] = programme.rm_user_list()
+        context.update(programme.gm_home_context(request.user))
         context["sales_reps"] = selectors.users_in_role(Role.SALES_REP)
     if role is Role.ADMIN:
         context["role_counts"] = selectors.role_counts()

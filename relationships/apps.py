@@ -10,8 +10,10 @@ class RelationshipsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from accounts.panels import CustomerFact, register_fact
         from communications.services import register_responsible
 
         from .services import key_account_managers
 
         register_responsible(key_account_managers)
+        register_fact(CustomerFact("key-account", "relationships:customer_key_account", order=5))

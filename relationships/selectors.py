@@ -280,7 +280,8 @@ def plan_list(
         plans = plans.filter(key_account__relationship_manager=relationship_manager)
     if search:
         plans = plans.filter(Q(customer__name__icontains=search) | Q(title__icontains=search))
-    order: list[Any] = ["customer__name", "kind", "-start_year"]
+    # Per customer the long-term plan ("long_term" sorts after "annual") first, then the newest year.
+    order: list[Any] = ["customer__name", "-kind", "-start_year"]
     if waiting_first:
         waiting = Case(
             When(status=RelationshipPlan.Status.SUBMITTED, then=Value(0)), default=Value(1), output_field=IntegerField()
@@ -491,9 +492,7 @@ class KeyAccountHealth:
         return self.actions_overdue + self.actions_due_soon
 
 
-def key_account_health(
-    key_accounts: Iterable[KeyAccount], *, today: date | None = None
-) -> list[KeyAccountHealth]:
+def key_account_health(key_accounts: Iterable[KeyAccount], *, today: date | None = None) -> list[KeyAccountHealth]:
     """Cadence, this year's annual plan with its progress and the open actions due within
     DUE_SOON_DAYS, for many key accounts in a fixed number of queries: the plans, their
     progress (plan_progress_many), the actions due, and the cadence (one per cadence rule)."""
@@ -617,9 +616,7 @@ def rm_assignments(*, rm: Any, user: Any) -> QuerySet[RMAssignment]:
 def key_account_get(*, user: Any, pk: int) -> KeyAccount:
     return (
         KeyAccount.objects.visible_to(user)
-        .select_related(
-            "customer__owner", "customer__rfm", "relationship_manager", "nominated_by", "retired_by"
-        )
+        .select_related("customer__owner", "customer__rfm", "relationship_manager", "nominated_by", "retired_by")
         .get(pk=pk)
     )
 
@@ -640,9 +637,7 @@ def key_account_terms(key_account: KeyAccount) -> QuerySet[KeyAccount]:
 
 def key_account_plans(key_account: KeyAccount) -> list[RelationshipPlan]:
     """Every version of the account's plans: long-term first, then annual by year, newest version first."""
-    return list(
-        key_account.plans.select_related("author", "decided_by").order_by("-kind", "-start_year", "-version")
-    )
+    return list(key_account.plans.select_related("author", "decided_by").order_by("-kind", "-start_year", "-version"))
 
 
 def training_list(*, user: Any, person: Any = None) -> QuerySet[Training]:
@@ -705,8 +700,8 @@ def job_descriptions_visible(*, user: Any) -> QuerySet[JobDescription]:
 
 
 def job_description_versions(job_description: JobDescription) -> QuerySet[JobDescription]:
-    return JobDescription.objects.filter(lineage=job_description.lineage).select_related("written_by").order_by(
-        "-version"
+    return (
+        JobDescription.objects.filter(lineage=job_description.lineage).select_related("written_by").order_by("-version")
     )
 
 
@@ -720,3 +715,23 @@ def rm_actions_due(*, user: Any, today: date | None = None, limit: int = 10) -> 
         .select_related("plan__customer", "owner")
         .order_by("due_on", "pk")[:limit]
     )
+
+
+def rm_home_context(user: Any) -> dict[str, Any]:
+    """The RM's home: their key accounts' health and the plan actions due (a fixed number of queries)."""
+    today = timezone.localdate()
+    key_accounts = key_account_list(user=user, rm=str(user.pk), year=today.year)
+    return {
+        "programme_rows": key_account_health(key_accounts, today=today),
+        "programme_actions": rm_actions_due(user=user, today=today),
+        "this_year": today.year,
+        "today": today,
+    }
+
+
+def gm_home_context(user: Any) -> dict[str, Any]:
+    """The GM's home card: plans waiting for approval and key accounts without an RM (one query each)."""
+    return {
+        "approvals": list(pending_approvals(user=user)),
+        "unassigned": list(key_accounts_without_rm(user=user)[:20]),
+    }

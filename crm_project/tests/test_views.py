@@ -70,10 +70,13 @@ def test_user_without_role_is_told_to_ask_for_one(client):
         # session, user, groups (role), customer counts, birthdays (contacts, family members),
         # then my day: follow-ups, cadence (default rules, customer rules, one per default rule: 3), my recent
         (Role.SALES_REP, 13),
-        # ... the compact my day: overdue follow-ups, cadence (2 + 3 default rules)
-        (Role.RELATIONSHIP_MANAGER, 12),
-        # session, user, role, customer counts, relationship managers (with profile and manager), sales reps
-        (Role.GENERAL_MANAGER, 6),
+        # ... the compact my day: overdue follow-ups, cadence (2 + 3 default rules),
+        # + the RM's key accounts and their plan actions due (relationships; health of several
+        # key accounts is pinned in relationships/tests/test_views.py)
+        (Role.RELATIONSHIP_MANAGER, 14),
+        # session, user, role, customer counts, relationship managers (with profile, manager and load),
+        # sales reps, + plans waiting for approval and key accounts without an RM (relationships)
+        (Role.GENERAL_MANAGER, 8),
         # + users per role, recent failed logins
         (Role.ADMIN, 5),
     ],

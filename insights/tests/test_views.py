@@ -359,7 +359,9 @@ def test_candidate_page_groups_candidates(gm_client):
     assert [c.customer.name for c in response.context["growers"]] == ["PT Tumbuh"]
     html = response.content.decode()
     assert "+75.0%" in html and "IDR 900,000,000" in html
-    assert "Nominate" not in html  # no dead button before the programme's page exists
+    # Each candidate that is not a key account yet links to the programme's nominate page.
+    nominate = reverse("relationships:key_account_nominate")
+    assert f'href="{nominate}?customer={top.pk}"' in html and f'href="{nominate}?customer={grower.pk}"' in html
 
 
 @pytest.mark.parametrize("rows", [3, 20])
