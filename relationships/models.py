@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Customer
 from communications.models import Interaction
@@ -617,7 +618,7 @@ class Action(PlanItem):
 
 class Resource(PlanItem):
     class Kind(models.TextChoices):
-        PEOPLE = "people", _("People")
+        PEOPLE = "people", pgettext_lazy("resource kind", "People")
         BUDGET = "budget", _("Budget")
         ENTERTAINMENT = "entertainment", _("Entertainment")
         SAMPLES = "samples", _("Samples")

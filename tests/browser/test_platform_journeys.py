@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 HEADINGS = {
     Role.SALES_REP: ("Your work as a sales rep", "Pekerjaan Anda sebagai tenaga penjual"),
-    Role.RELATIONSHIP_MANAGER: ("Your work as a relationship manager", "Pekerjaan Anda sebagai manajer hubungan"),
+    Role.RELATIONSHIP_MANAGER: ("Your work as a relationship manager", "Pekerjaan Anda sebagai manajer relasi"),
     Role.GENERAL_MANAGER: ("Your work as general manager", "Pekerjaan Anda sebagai manajer umum"),
     Role.ADMIN: ("Users by role", "Pengguna per peran"),
 }
