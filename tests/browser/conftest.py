@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.utils.translation import gettext, override
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -55,6 +56,16 @@ def browser():
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def t(language: str, text: str, **params) -> str:
+    """The catalogue's translation of an English UI text, filled in the way the app fills it.
+
+    `text` is the msgid: for a `{% blocktranslate %}` with variables that is the text with
+    `%(name)s` placeholders, e.g. `t("id", "%(load)s of %(capacity)s", load=1, capacity=3)`.
+    """
+    with override(language):
+        return gettext(text) % params if params else gettext(text)
 
 
 class Visit:
