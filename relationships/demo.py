@@ -202,9 +202,6 @@ class _ProgrammeDemo:
         rms = {self.users["rm"].pk: "rm", self.users["rm2"].pk: "rm2"}
         keys = Customer.objects.filter(tier=Customer.Tier.KEY).prefetch_related("team_members").order_by("name")
         for customer in keys:
-            became_key = (
-                Customer.history.filter(id=customer.pk, tier=Customer.Tier.KEY).order_by("history_date").first()
-            )
             rm_name = next((rms[m.user_id] for m in customer.team_members.all() if m.user_id in rms), None)
             outcome = services.key_account_nominate(
                 customer=customer,
@@ -217,7 +214,8 @@ class _ProgrammeDemo:
                 relationship_manager=self.users[rm_name] if rm_name else None,
                 assign_reason="Sits on the account team already; knows the owner's family." if rm_name else "",
             )
-            since = became_key.history_date if became_key else timezone.now() - timedelta(days=500)
+            # The communications demo set the tier today; the programme is older than that.
+            since = timezone.now() - timedelta(days=self.rng.randint(430, 900))
             KeyAccount.objects.filter(pk=outcome.key_account.pk).update(nominated_at=since)
             outcome.key_account.assignments.update(started_at=since + timedelta(days=3))
             if rm_name:
@@ -310,8 +308,10 @@ class _ProgrammeDemo:
             self.item(plan, "action", what=what, owner=rm, due_on=date(self.year - 1, 3 * index + 2, 15))
         self.item(plan, "resource", kind="entertainment", description=RESOURCES[0][1], amount=RESOURCES[0][2])
         self.approve(plan, rm, days_ago=700)
-        for action in plan.actions.all()[:3]:
-            services.plan_item_save(plan=plan, by=rm, item_type="action", item=action, status="done")
+        for index, action in enumerate(plan.actions.all()):
+            # At the year's end the RM closed last year's plan: the action not done carried over.
+            status = "done" if index < 3 else "cancelled"
+            services.plan_item_save(plan=plan, by=rm, item_type="action", item=action, status=status)
         Action.objects.filter(plan=plan, status="done").update(done_on=date(self.year - 1, 11, 30))
         Resource.objects.filter(plan=plan).update(spent=RESOURCES[0][2] - Decimal("2500000"))
 
@@ -380,7 +380,9 @@ class _ProgrammeDemo:
             ).order_by("occurred_at")
         )
         due = list(plan.actions.filter(due_on__lt=self.today).order_by("due_on"))
-        for action in due[:-1]:
+        if due:
+            due.remove(self.rng.choice(due[-3:]))  # one of the recent ones is late
+        for action in due:
             evidence = next(
                 (
                     i
