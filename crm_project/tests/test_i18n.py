@@ -28,6 +28,8 @@ def test_compiled_catalogue_matches_the_po_file():
     for entry in polib.pofile(str(LOCALE / "django.po")).translated_entries():
         if entry.msgid_plural:
             assert compiled.ngettext(entry.msgid, entry.msgid_plural, 1) == entry.msgstr_plural[0]
+        elif entry.msgctxt:  # the same words in another context (pgettext) may translate differently
+            assert compiled.pgettext(entry.msgctxt, entry.msgid) == entry.msgstr, (entry.msgctxt, entry.msgid)
         else:
             assert compiled.gettext(entry.msgid) == entry.msgstr, entry.msgid
 

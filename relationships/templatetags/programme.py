@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import template
@@ -108,3 +109,12 @@ def widget(field: Any) -> str:
         return field.as_widget()
     css = f"{field.field.widget.attrs.get('class', '')} is-invalid".strip()
     return field.as_widget(attrs={"class": css, "aria-describedby": f"{field.id_for_label}-error"})
+
+
+@register.filter
+def iso_date(value: str) -> date | str:
+    """A date kept as ISO text (the candidate numbers of a nomination) as a date, for `|date`."""
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return value

@@ -247,6 +247,7 @@ def test_key_account_detail_shows_the_candidate_numbers_and_earlier_terms(gm_cli
     html = _page(gm_client, "key_account_detail", second.key_account.pk).content.decode()
     assert "Candidate: #2 fast grower" in html
     assert "IDR 500,000,000" in html and "+100.0%" in html
+    assert "Jan. 31, 2026" in html  # the list's date, kept as ISO text, shown as a date
     assert "Slowed down" in html and first.key_account.get_absolute_url() in html
 
 

@@ -103,15 +103,19 @@ def _choose(page, select: str, text: str) -> None:
     page.locator(select).select_option(value)
 
 
-def _nominate_from_candidates(person, language, customer, candidate_text, rm_label_start, reason):
+def _nominate_from_candidates(person, language, customer, candidate_text, rm_label_start, reason, shots=False):
     page = person.page
     person.go("/insights/candidates/")
+    if shots:
+        person.shot(f"programme-candidates-laptop-{language}")
     page.locator(f"tr[data-customer='{customer.pk}'] a[href*='/programme/key-accounts/nominate/']").first.click()
     expect(page).to_have_url(re.compile(r"/programme/key-accounts/nominate/\?customer=\d+$"))
     expect(page.locator("#id_customer option:checked")).to_contain_text(customer.name)
     expect(page.locator("[data-candidate-for]:visible")).to_contain_text(candidate_text)
     page.locator("#id_reason").fill(reason)
     _choose(page, "#id_relationship_manager", rm_label_start)
+    if shots:
+        person.shot(f"programme-nominate-laptop-{language}")
     page.locator("#nominate-form button[type=submit]").click()
     expect(page.locator(".alert-success")).to_contain_text(
         t(language, "%(customer)s is now a key account.", customer=customer.name)
@@ -142,6 +146,7 @@ def test_gm_nominates_assigns_and_writes_a_job_description(visit, world, languag
         t(language, "Candidate #%(rank)s by 12-month revenue", rank=1),
         "Rina Wijaya",
         "Largest buyer of steel in West Java",
+        shots=True,
     )
     expect(page.locator("#current-rm")).to_have_text("Rina Wijaya")
     expect(page.locator("#nomination-source")).to_have_text(t(language, "From the candidates list"))
@@ -173,6 +178,7 @@ def test_gm_nominates_assigns_and_writes_a_job_description(visit, world, languag
     page.locator("#assign-button").click()
     _choose(page, "#id_relationship_manager", "Rudi Hartono")
     page.locator("#id_reason").fill("Speaks Javanese with the owner")
+    person.shot(f"programme-assign-laptop-{language}")
     page.locator("#assign-form button[type=submit]").click()
     expect(page.locator(".alert-success")).to_contain_text(
         t(language, "%(rm)s now manages %(customer)s.", rm="Rudi Hartono", customer="PT Gamma Kimia")
@@ -182,6 +188,7 @@ def test_gm_nominates_assigns_and_writes_a_job_description(visit, world, languag
         t(language, "%(rm)s has no valid relationship-marketing training.", rm="Rudi Hartono")
     )
     expect(page.locator("#assignment-history")).to_contain_text("Speaks Javanese with the owner")
+    person.shot(f"programme-assigned-with-warning-laptop-{language}")
 
     # A fourth key account for Rina (PT Lama, PT Alfa, PT Beta) is refused at the field.
     page.goto(person.base_url + f"/programme/key-accounts/{world.without.pk}/assign/")
