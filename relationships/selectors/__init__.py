@@ -1,0 +1,5 @@
+"""Reads of the key-account programme (split by subject; import from here)."""
+
+from .plans import *  # noqa: F403
+from .programme import *  # noqa: F403
+from .progress import *  # noqa: F403

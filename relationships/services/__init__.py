@@ -1,0 +1,4 @@
+"""Writes of the key-account programme (split by subject; import from here)."""
+
+from .plans import *  # noqa: F403
+from .programme import *  # noqa: F403
