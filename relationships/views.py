@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import SEES_ALL, Customer
+from accounts.selectors import customer_search
 from communications.selectors import last_contact
 from crm_project.roles import Role, role_of
 from crm_project.selectors import users_in_role
@@ -192,15 +193,39 @@ def key_account_nominate(request: HttpRequest) -> HttpResponse:
             _show_outcome(request, outcome, _("%(customer)s is now a key account.") % {"customer": name})
             return redirect(outcome.key_account)
     candidates = _candidates()
-    options = list(form.fields["customer"].queryset)
+    selected = str(form["customer"].value() or request.GET.get("customer") or "")
     context = {
         "form": form,
-        "candidate_options": [c for c in options if c.pk in candidates],
-        "other_options": [c for c in options if c.pk not in candidates],
         "candidates": candidates,
-        "selected": str(form["customer"].value() or ""),
+        "selected": selected,
+        **_customer_options(customers, candidates, selected=selected, text=request.GET.get("q", "")),
     }
+    if request.htmx and "q" in request.GET:
+        return render(request, "relationships/key_account_nominate.html#customer_select", context)
     return render(request, "relationships/key_account_nominate.html", context)
+
+
+NOMINATE_OPTIONS = 50  # the "other customers" a page lists at once; the search box finds the rest
+
+
+def _customer_options(customers: Any, candidates: dict, *, selected: str, text: str) -> dict[str, Any]:
+    """The candidates, and at most NOMINATE_OPTIONS other customers (matching `text`), plus the
+    one selected: a select of every customer would be megabytes at 100,000 customers."""
+    others = customers.exclude(pk__in=list(candidates)).order_by("name")
+    listed = customers.filter(pk__in=list(candidates)).order_by("name")
+    if text.strip():
+        others, listed = customer_search(others, text), customer_search(listed, text)
+    shown = list(others[: NOMINATE_OPTIONS + 1])
+    more = len(shown) > NOMINATE_OPTIONS
+    shown = shown[:NOMINATE_OPTIONS]
+    if selected.isdigit() and int(selected) not in candidates and all(c.pk != int(selected) for c in shown):
+        shown = [*customers.filter(pk=int(selected)), *shown]
+    return {
+        "candidate_options": list(listed),
+        "other_options": shown,
+        "more_options": more,
+        "search_text": text.strip(),
+    }
 
 
 def _managed_key_account(request: HttpRequest, pk: int) -> KeyAccount:

@@ -2,6 +2,7 @@
 managers, trainings and job descriptions; per role, with query budgets pinned."""
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -276,6 +277,33 @@ def test_nominate_page_preselects_the_candidate_and_shows_its_numbers(gm_client,
     assert f'<option value="{customer.pk}" selected>★ PT Kandidat' in html
     assert "Candidate #1 by 12-month revenue" in html and "IDR 900,000,000" in html
     assert response.context["form"]["review_on"].value() >= timezone.localdate() + dt.timedelta(days=180)
+
+
+def test_nominate_lists_fifty_other_customers_and_searches_the_rest(gm_client, rep, django_assert_num_queries):
+    from relationships.views import NOMINATE_OPTIONS
+
+    CustomerFactory.create_batch(NOMINATE_OPTIONS + 5, owner=rep, city="Jakarta")
+    far = CustomerFactory(owner=rep, name="Zeta Mandiri", city="Ternate")  # last by name: not listed at first
+    KeyAccountFactory(customer=CustomerFactory(owner=rep, name="Zeta Kunci", city="Ternate"))
+    page = _page(gm_client, "key_account_nominate")
+    assert len(page.context["other_options"]) == NOMINATE_OPTIONS and page.context["more_options"]
+    assert "search to find the others" in page.content.decode() and "Zeta Mandiri" not in page.content.decode()
+    # The search box asks for the select again, with the matches (not key accounts, not archived).
+    # session, user, role; the candidates; the matching customers (the candidates' customers are
+    # not asked for when there are none)
+    with django_assert_num_queries(5):
+        found = gm_client.get(reverse("relationships:key_account_nominate"), {"q": "ternate"}, HTTP_HX_REQUEST="true")
+    html = found.content.decode()
+    assert html.strip().startswith('<select name="customer" id="id_customer"')
+    assert re.findall(r"<option value=\"\d+\">([^<]+)</option>", html) == ["Zeta Mandiri · Ternate"]
+    assert "Zeta Kunci" not in html and "matching “ternate”" in html
+    # A customer chosen earlier stays in the select whatever the search finds.
+    kept = gm_client.get(
+        reverse("relationships:key_account_nominate"),
+        {"q": "nothing like it", "customer": far.pk},
+        HTTP_HX_REQUEST="true",
+    )
+    assert f'<option value="{far.pk}" selected>Zeta Mandiri' in kept.content.decode()
 
 
 def test_nominate_with_an_rm_makes_the_customer_key_and_warns_about_training(gm_client, gm, rm, rep):

@@ -27,14 +27,23 @@
   });
 
   // --- the nominate form: show the chosen candidate's reason and numbers ---------------------
-  var customer = document.getElementById("id_customer");
-  if (customer) {
-    customer.addEventListener("change", function () {
-      document.querySelectorAll("[data-candidate-for]").forEach(function (box) {
-        box.classList.toggle("d-none", box.getAttribute("data-candidate-for") !== customer.value);
-      });
+  // The search box replaces the select with the matching customers; one match is chosen at once.
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    var select = document.getElementById("id_customer");
+    if (!select || event.detail.target.id !== "id_customer") return;
+    var choices = Array.prototype.filter.call(select.options, function (o) { return o.value && !o.disabled; });
+    if (!select.value && choices.length === 1) {
+      select.value = choices[0].value;
+      select.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+  });
+  // (delegated: the select is replaced by each search)
+  document.addEventListener("change", function (event) {
+    if (event.target.id !== "id_customer") return;
+    document.querySelectorAll("[data-candidate-for]").forEach(function (box) {
+      box.classList.toggle("d-none", box.getAttribute("data-candidate-for") !== event.target.value);
     });
-  }
+  });
 
   // --- the job description's criteria --------------------------------------------------------
   var rows = document.getElementById("criteria-rows");
