@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import retarget
 
+from crm_project.form_errors import apply_service_errors
 from crm_project.roles import role_of
 
 from . import history, selectors, services
@@ -46,14 +47,6 @@ from .models import (
 from .panels import CUSTOMER_FACTS, CUSTOMER_TABS
 
 PAGE_SIZE = 25
-
-
-def _apply_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, messages_ in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages_)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _visible_customer(request: HttpRequest, pk: int) -> Customer:
@@ -159,7 +152,7 @@ def _customer_form(request: HttpRequest, *, customer: Customer | None) -> HttpRe
                     messages.success(request, _("Changes to %(name)s saved.") % {"name": saved.name})
                 return redirect(saved)
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_service_errors(form, error)
     duplicates = selectors.customer_duplicates_for_form(user=request.user, form=form, exclude=customer)
     return render(
         request,
@@ -342,7 +335,7 @@ def section_form(request: HttpRequest, pk: int, kind: str, child_pk: int | None 
         try:
             section.save(form, customer, instance, request.user)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             if request.htmx:
                 return _render_section(request, customer.pk, SECTION_PARTIAL[kind])
@@ -396,7 +389,7 @@ def team_add(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.team_member_add(customer=customer, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             if request.htmx:
                 return _render_section(request, customer.pk, "team")

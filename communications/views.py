@@ -20,6 +20,7 @@ from django_htmx.http import trigger_client_event
 
 from accounts.models import Customer
 from accounts.panels import timeline_events
+from crm_project.form_errors import apply_service_errors
 
 from . import selectors, services
 from .forms import InteractionEditForm, QuickLogForm, TimelineFilterForm, customer_label, next_weekday
@@ -36,11 +37,6 @@ def _visible_customer(request: HttpRequest, pk: int) -> Customer:
         return Customer.objects.visible_to(request.user).get(pk=pk)
     except Customer.DoesNotExist as missing:
         raise Http404 from missing
-
-
-def _apply_errors(form: Any, error: ValidationError) -> None:
-    for field, field_errors in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, field_errors)
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -64,7 +60,7 @@ def quick_log(request: HttpRequest) -> HttpResponse:
         try:
             logged = services.interaction_log(by=request.user, customer=form.customer, **form.service_fields())
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             if not request.htmx:
                 messages.success(request, _("Logged: %(subject)s") % {"subject": logged.subject})
@@ -192,7 +188,7 @@ def interaction_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.interaction_update(interaction=interaction, by=request.user, contacts=contacts, **fields)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("Correction saved. The change history keeps the original."))
             return redirect(interaction)

@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.csv_io import EXPORT_CHUNK_SIZE, EXPORT_FLUSH_CHARS, csv_cell
 from accounts.models import SEES_ALL, AccountTeamMember, Customer
+from crm_project.form_errors import apply_service_errors
 from crm_project.roles import Role, role_of
 from crm_project.selectors import users_in_role
 
@@ -36,7 +37,7 @@ from . import selectors, services
 from .forms_day import InteractionFilterForm, ReassignForm, SnoozeForm, SummaryFilterForm, snooze_choices
 from .models import Channel, FollowUp, Interaction, Purpose
 from .summary import rep_summary, summary_people
-from .views import _apply_errors, _safe_next
+from .views import _safe_next
 
 User = get_user_model()
 
@@ -237,7 +238,7 @@ def follow_up_snooze(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.follow_up_reschedule(follow_up=follow_up, by=request.user, due_on=due_on)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             day = formats.date_format(due_on, "D j M")
             return _acted(request, _("Snoozed to %(day)s: %(what)s") % {"day": day, "what": follow_up.what})
@@ -254,7 +255,7 @@ def follow_up_reassign(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.follow_up_reassign(follow_up=follow_up, by=request.user, assignee=assignee)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             notice = _("Handed to %(name)s: %(what)s") % {"name": _name(assignee), "what": follow_up.what}
             return _acted(request, notice)

@@ -200,6 +200,10 @@ class TrainingQuerySet(models.QuerySet):
     def valid_on(self, day: dt.date) -> TrainingQuerySet:
         return self.filter(completed_on__lte=day).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
 
+    def qualifies_rm(self, day: dt.date) -> TrainingQuerySet:
+        """Valid relationship-marketing trainings: what an RM needs to be assigned without a warning."""
+        return self.filter(topic=Training.Topic.RELATIONSHIP_MARKETING).valid_on(day)
+
     def visible_to(self, user: Any) -> TrainingQuerySet:
         """GMs and admins see every record; reps and RMs their own."""
         role = role_of(user)

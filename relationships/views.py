@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.models import SEES_ALL, Customer
 from accounts.selectors import customer_search
 from communications.selectors import last_contact
+from crm_project.form_errors import apply_service_errors
 from crm_project.roles import Role, role_of
 from crm_project.selectors import users_in_role
 from insights.models import KeyAccountCandidate
@@ -68,14 +69,6 @@ def _url_if_exists(name: str, *args: Any) -> str:
         return reverse(name, args=args)
     except NoReverseMatch:
         return ""
-
-
-def _apply_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, field_messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, field_messages)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _query_without_page(request: HttpRequest) -> str:
@@ -186,7 +179,7 @@ def key_account_nominate(request: HttpRequest) -> HttpResponse:
         try:
             outcome = services.key_account_nominate(by=request.user, **kwargs)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
             _offer_raise_if_full(form, kwargs["relationship_manager"])
         else:
             name = outcome.key_account.customer.name
@@ -253,7 +246,7 @@ def key_account_assign(request: HttpRequest, pk: int) -> HttpResponse:
                 raise_capacity=form.cleaned_data["raise_capacity"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
             _offer_raise_if_full(form, rm)
         else:
             rm = person_name(outcome.key_account.relationship_manager)
@@ -276,7 +269,7 @@ def key_account_retire(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.key_account_retire(key_account=key_account, by=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -363,7 +356,7 @@ def rm_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 if saved.job_description_id != (job_description.pk if job_description else None):
                     services.job_description_assign(profile=saved, job_description=job_description, by=request.user)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("Profile of %(rm)s saved.") % {"rm": person_name(rm)})
             return redirect("relationships:rm_detail", rm.pk)
@@ -404,7 +397,7 @@ def _training_form(request: HttpRequest, training: Training | None) -> HttpRespo
         try:
             saved = services.training_save(by=request.user, user=person, training=training, **form.service_fields())
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             if old_file and old_file != saved.certificate.name:
                 saved.certificate.storage.delete(old_file)
@@ -498,8 +491,7 @@ def job_description_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _criteria_errors(kept: list[Any], error: services.CriteriaErrors) -> None:
     for form, row in zip(kept, error.rows, strict=False):
-        for field, field_messages in row.items():
-            form.add_error(field if field in form.fields else None, field_messages)
+        apply_service_errors(form, row)
 
 
 def _job_description_form(request: HttpRequest, job_description: JobDescription | None) -> HttpResponse:
@@ -527,7 +519,7 @@ def _job_description_form(request: HttpRequest, job_description: JobDescription 
             errors = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
             total_errors = errors.pop("criteria", [])
             if errors:
-                _apply_errors(form, ValidationError(errors))
+                apply_service_errors(form, ValidationError(errors))
         else:
             if job_description is None:
                 messages.success(request, _("Job description “%(title)s” published.") % {"title": saved.title})

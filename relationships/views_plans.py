@@ -28,6 +28,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
+from accounts.models import SEES_ALL
+from crm_project.form_errors import apply_service_errors
 from crm_project.roles import Role, role_of
 
 from . import selectors, services
@@ -47,7 +49,7 @@ from .models import Action, Objective, RelationshipPlan
 
 PAGE_SIZE = 25
 ITEM_TYPES = ("objective", "strategy", "action", "resource")
-MANAGERS = (Role.GENERAL_MANAGER, Role.ADMIN)
+MANAGERS = SEES_ALL  # general managers and admins
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -60,17 +62,9 @@ def _plan(request: HttpRequest, pk: int) -> RelationshipPlan:
         raise Http404 from missing
 
 
-def _may_write(user: Any, plan: RelationshipPlan) -> bool:
-    """The plan's RM, a GM or an admin (RelationshipPlan.objects.editable_by, without a query)."""
-    role = role_of(user)
-    return role in MANAGERS or (
-        role is Role.RELATIONSHIP_MANAGER and plan.key_account.relationship_manager_id == user.pk
-    )
-
-
 def _editable_plan(request: HttpRequest, pk: int) -> RelationshipPlan:
     plan = _plan(request, pk)
-    if not _may_write(request.user, plan):
+    if not services.plan_may_write(user=request.user, plan=plan):
         raise PermissionDenied
     return plan
 
@@ -102,14 +96,6 @@ def _errors(error: ValidationError) -> list[str]:
     if hasattr(error, "error_dict"):
         return [message for messages_ in error.message_dict.values() for message in messages_]
     return list(error.messages)
-
-
-def _apply_errors(form: Any, error: ValidationError) -> None:
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for field, field_errors in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, field_errors)
 
 
 def _htmx_alert(request: HttpRequest, text: str, level: str = "danger") -> HttpResponse:
@@ -200,7 +186,7 @@ def plan_create(request: HttpRequest) -> HttpResponse:
         try:
             plan = services.plan_create(by=request.user, **form.service_kwargs())
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("Plan created. Now add its objectives, strategies, actions and resources."))
             return redirect("relationships:plan_edit", pk=plan.pk)
@@ -240,7 +226,7 @@ def _detail_context(request: HttpRequest, plan: RelationshipPlan, **extra: Any) 
     user = request.user
     content = selectors.plan_content(plan)
     related = list(selectors.plan_related(plan, user=user))
-    may_write = _may_write(user, plan)
+    may_write = services.plan_may_write(user=user, plan=plan)
     next_year = plan.start_year + 1
     has_next = any(p.kind == RelationshipPlan.Kind.ANNUAL and p.start_year == next_year for p in related)
     is_gm = role_of(user) in MANAGERS
@@ -334,7 +320,7 @@ def plan_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
                 # Decided meanwhile (by another GM, or withdrawn): say so on the plan page.
                 messages.error(request, " ".join(_errors(error)))
                 return redirect(plan)
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             done = _("Plan approved.") if decision == "approve" else _("Plan returned to the relationship manager.")
             messages.success(request, done)
@@ -405,7 +391,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             plan = services.plan_update(plan=plan, by=request.user, **form.service_fields())
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             if not request.htmx:
                 messages.success(request, _("Saved."))
@@ -454,7 +440,7 @@ def plan_item_form(request: HttpRequest, pk: int, item_type: str, item_pk: int |
                 plan=plan, by=request.user, item_type=item_type, item=item, **form.service_fields()
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             if not request.htmx:
                 return redirect(reverse("relationships:plan_edit", args=[plan.pk]) + f"#section-{item_type}")
@@ -561,7 +547,7 @@ def plan_item_progress(request: HttpRequest, pk: int, item_type: str, item_pk: i
         try:
             services.plan_item_save(plan=plan, by=request.user, item_type=item_type, item=item, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             if not request.htmx:
                 messages.success(request, _("Progress saved."))
@@ -623,7 +609,7 @@ def action_log(request: HttpRequest, pk: int, action_pk: int) -> HttpResponse:
         try:
             interaction = services.action_log_interaction(action=action, by=request.user, mark_done=mark_done, **fields)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             if not request.htmx:
                 messages.success(request, _("Logged: %(subject)s") % {"subject": interaction.subject})
@@ -648,7 +634,7 @@ def action_link(request: HttpRequest, pk: int, action_pk: int) -> HttpResponse:
                 mark_done=form.cleaned_data["mark_done"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             if not request.htmx:
                 messages.success(request, _("Interaction linked."))

@@ -20,10 +20,9 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -40,20 +39,15 @@ from accounts.api.serializers import IdempotencyConflictSerializer
 from accounts.models import SEES_ALL
 from crm_project.api.permissions import HasRole
 from crm_project.idempotency import IDEMPOTENCY_PARAMETER, IdempotentCreateMixin
-from crm_project.roles import Role, role_of
+from crm_project.roles import role_of
 
 from .. import selectors, services
 from ..models import (
     Action,
-    EvaluationCriterion,
     JobDescription,
     KeyAccount,
-    PlanEvent,
     RelationshipManagerProfile,
     RelationshipPlan,
-    Resource,
-    RMAssignment,
-    Strategy,
     Training,
 )
 from . import filters
@@ -130,16 +124,6 @@ class ProgrammeViewSet(viewsets.GenericViewSet):
 # --- key accounts --------------------------------------------------------------------------------
 
 
-def _key_accounts(user: Any) -> QuerySet[KeyAccount]:
-    history = RMAssignment.objects.select_related("relationship_manager").order_by("-started_at", "-id")
-    return (
-        KeyAccount.objects.visible_to(user)
-        .select_related("customer", "relationship_manager")
-        .prefetch_related(Prefetch("assignments", queryset=history))
-        .order_by("customer__name", "-nominated_at", "id")
-    )
-
-
 class KeyAccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ProgrammeViewSet):
     """Key accounts (nominations, active and retired) of the customers the user may see.
 
@@ -150,7 +134,7 @@ class KeyAccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Progra
     filterset_class = filters.KeyAccountFilter
 
     def get_queryset(self) -> QuerySet[KeyAccount]:
-        return _key_accounts(self.request.user)
+        return selectors.api_key_accounts(user=self.request.user)
 
     def _answer(self, key_account: KeyAccount, serializer: type, **extra: Any) -> Response:
         key_account = self.get_queryset().get(pk=key_account.pk)
@@ -182,7 +166,7 @@ class NominateMixin:
         serializer = NominateSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         outcome = services.key_account_nominate(by=request.user, **serializer.validated_data)
-        key_account = _key_accounts(request.user).get(pk=outcome.key_account.pk)
+        key_account = selectors.api_key_accounts(user=request.user).get(pk=outcome.key_account.pk)
         key_account.warnings = outcome.warnings
         answer = KeyAccountOutcomeSerializer(key_account, context={"request": request})
         return Response(answer.data, status=status.HTTP_201_CREATED)
@@ -209,22 +193,6 @@ class KeyAccountNominateView(IdempotentCreateMixin, NominateMixin, generics.Crea
 # --- relationship managers -----------------------------------------------------------------------
 
 
-def _rm_profiles(user: Any) -> QuerySet[RelationshipManagerProfile]:
-    role = role_of(user)
-    profiles = selectors.rm_profile_list()
-    if role is Role.RELATIONSHIP_MANAGER:
-        profiles = profiles.filter(user=user)
-    elif role not in SEES_ALL:
-        return profiles.none()
-    valid_training = Training.objects.filter(
-        user=OuterRef("user"), topic=Training.Topic.RELATIONSHIP_MARKETING
-    ).valid_on(timezone.localdate())
-    return profiles.annotate(
-        load=Count("user__managed_key_accounts", filter=Q(user__managed_key_accounts__retired_at__isnull=True)),
-        has_valid_training=Exists(valid_training),
-    ).order_by("user__first_name", "user__last_name", "user__username", "id")
-
-
 @extend_schema_view(create=_idempotent_create(RMProfileSerializer))
 class RMProfileViewSet(
     IdempotentCreateMixin,
@@ -245,7 +213,7 @@ class RMProfileViewSet(
     http_method_names = READ_CREATE_PATCH
 
     def get_queryset(self) -> QuerySet[RelationshipManagerProfile]:
-        return _rm_profiles(self.request.user)
+        return selectors.api_rm_profiles(user=self.request.user)
 
     @transaction.atomic
     def perform_create(self, serializer: RMProfileSerializer) -> None:
@@ -334,20 +302,6 @@ class TrainingViewSet(IdempotentCreateMixin, viewsets.ModelViewSet):
 # --- job descriptions ----------------------------------------------------------------------------
 
 
-def _job_descriptions(user: Any) -> QuerySet[JobDescription]:
-    role = role_of(user)
-    descriptions = JobDescription.objects.all()
-    if role is Role.RELATIONSHIP_MANAGER:
-        held = RelationshipManagerProfile.objects.filter(user=user, job_description__isnull=False)
-        descriptions = descriptions.filter(lineage__in=held.values("job_description__lineage"))
-    elif role not in SEES_ALL:
-        return descriptions.none()
-    return descriptions.prefetch_related(
-        Prefetch("criteria", queryset=EvaluationCriterion.objects.order_by("position", "id")),
-        Prefetch("holders", queryset=RelationshipManagerProfile.objects.order_by("user_id")),
-    ).order_by("title", "-version", "id")
-
-
 def _whole(weight: Decimal) -> Decimal:
     return weight.to_integral_value() if weight == weight.to_integral_value() else weight
 
@@ -379,7 +333,7 @@ class JobDescriptionViewSet(
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[JobDescription]:
-        return _job_descriptions(self.request.user)
+        return selectors.api_job_descriptions(user=self.request.user)
 
     def perform_create(self, serializer: JobDescriptionSerializer) -> None:
         self._save(serializer, None, dict(serializer.validated_data))
@@ -417,19 +371,6 @@ class JobDescriptionViewSet(
 # --- plans ---------------------------------------------------------------------------------------
 
 
-def _plans(user: Any) -> QuerySet[RelationshipPlan]:
-    return (
-        selectors.plans_visible(user=user)
-        .prefetch_related(
-            Prefetch("strategies", queryset=Strategy.objects.order_by("position", "id")),
-            Prefetch("actions", queryset=Action.objects.order_by("position", "id").prefetch_related("evidence")),
-            Prefetch("resources", queryset=Resource.objects.order_by("position", "id")),
-            Prefetch("events", queryset=PlanEvent.objects.order_by("at", "id")),
-        )
-        .order_by("customer__name", "kind", "-start_year", "-version", "id")
-    )
-
-
 @extend_schema_view(
     create=_idempotent_create(PlanSerializer),
     partial_update=extend_schema(request=PlanUpdateSerializer, responses={200: PlanSerializer}),
@@ -455,7 +396,7 @@ class PlanViewSet(
     http_method_names = READ_CREATE_PATCH
 
     def get_queryset(self) -> QuerySet[RelationshipPlan]:
-        return _plans(self.request.user)
+        return selectors.api_plans(user=self.request.user)
 
     def get_serializer_class(self) -> type[serializers.Serializer]:
         return {"create": PlanCreateSerializer, "partial_update": PlanUpdateSerializer}.get(self.action, PlanSerializer)

@@ -25,10 +25,12 @@ from ..models import (
     Action,
     KeyAccount,
     Objective,
+    PlanEvent,
     RelationshipPlan,
     Resource,
+    Strategy,
 )
-from .progress import objective_actuals
+from .progress import objective_actuals, plans_visible
 
 # -- plan pages (relationships/views_plans.py) ------------------------------------------------
 
@@ -196,3 +198,17 @@ def objective_baselines(plan: RelationshipPlan) -> dict[str, Decimal | None]:
     objectives = [Objective(pk=-i - 1, plan_id=0, metric=m) for i, m in enumerate(sorted(Objective.MEASURED))]
     actuals = objective_actuals([probe], objectives, today=timezone.localdate())
     return {o.metric: actuals.get(o.pk) for o in objectives}
+
+
+def api_plans(*, user: Any) -> QuerySet[RelationshipPlan]:
+    """Visible plans with their items and workflow history (the API nests them)."""
+    return (
+        plans_visible(user=user)
+        .prefetch_related(
+            Prefetch("strategies", queryset=Strategy.objects.order_by("position", "id")),
+            Prefetch("actions", queryset=Action.objects.order_by("position", "id").prefetch_related("evidence")),
+            Prefetch("resources", queryset=Resource.objects.order_by("position", "id")),
+            Prefetch("events", queryset=PlanEvent.objects.order_by("at", "id")),
+        )
+        .order_by("customer__name", "kind", "-start_year", "-version", "id")
+    )

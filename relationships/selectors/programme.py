@@ -13,6 +13,7 @@ from django.db.models import (
     Exists,
     IntegerField,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -179,7 +180,7 @@ def key_accounts_without_rm(*, user: Any) -> QuerySet[KeyAccount]:
 
 
 def _valid_training(user_ref: OuterRef, day: date) -> QuerySet[Training]:
-    return Training.objects.filter(user=user_ref, topic=Training.Topic.RELATIONSHIP_MARKETING).valid_on(day)
+    return Training.objects.filter(user=user_ref).qualifies_rm(day)
 
 
 def rm_user_list(*, day: date | None = None) -> QuerySet[Any]:
@@ -357,3 +358,44 @@ def gm_home_context(user: Any) -> dict[str, Any]:
         "approvals": list(pending_approvals(user=user)),
         "unassigned": list(key_accounts_without_rm(user=user)[:20]),
     }
+
+
+# -- the API's reads (relationships/api/views.py) --------------------------------------------
+
+
+def api_key_accounts(*, user: Any) -> QuerySet[KeyAccount]:
+    """Visible key accounts with their assignment history."""
+    history = RMAssignment.objects.select_related("relationship_manager").order_by("-started_at", "-id")
+    return (
+        KeyAccount.objects.visible_to(user)
+        .select_related("customer", "relationship_manager")
+        .prefetch_related(Prefetch("assignments", queryset=history))
+        .order_by("customer__name", "-nominated_at", "id")
+    )
+
+
+def api_rm_profiles(*, user: Any) -> QuerySet[RelationshipManagerProfile]:
+    """RM profiles with their load and training: all for GMs and admins, an RM's own, none for reps."""
+    from crm_project.roles import Role, role_of
+
+    role = role_of(user)
+    profiles = rm_profile_list()
+    if role is Role.RELATIONSHIP_MANAGER:
+        profiles = profiles.filter(user=user)
+    elif role not in (Role.GENERAL_MANAGER, Role.ADMIN):
+        return profiles.none()
+    return profiles.annotate(
+        load=Count("user__managed_key_accounts", filter=Q(user__managed_key_accounts__retired_at__isnull=True)),
+        has_valid_training=Exists(_valid_training(OuterRef("user"), timezone.localdate())),
+    ).order_by("user__first_name", "user__last_name", "user__username", "id")
+
+
+def api_job_descriptions(*, user: Any) -> QuerySet[JobDescription]:
+    return (
+        job_descriptions_visible(user=user)
+        .prefetch_related(
+            Prefetch("criteria", queryset=EvaluationCriterion.objects.order_by("position", "id")),
+            Prefetch("holders", queryset=RelationshipManagerProfile.objects.order_by("user_id")),
+        )
+        .order_by("title", "-version", "id")
+    )

@@ -50,6 +50,11 @@ def _may_write(user: AbstractBaseUser, key_account: KeyAccount) -> bool:
     return role_of(user) is Role.RELATIONSHIP_MANAGER and key_account.relationship_manager_id == user.pk
 
 
+def plan_may_write(*, user: AbstractBaseUser, plan: RelationshipPlan) -> bool:
+    """The plan's RM, a GM or an admin, whatever the plan's state (no query once the role is known)."""
+    return _may_write(user, plan.key_account)
+
+
 def _require_edit(user: AbstractBaseUser, plan: RelationshipPlan) -> None:
     if not _may_write(user, plan.key_account):
         raise PermissionDenied("not this plan's relationship manager")

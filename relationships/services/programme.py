@@ -86,7 +86,7 @@ def rm_load(user: AbstractBaseUser) -> int:
 
 def rm_has_valid_training(user: AbstractBaseUser, *, on: date | None = None) -> bool:
     day = on or timezone.localdate()
-    return Training.objects.filter(user=user, topic=Training.Topic.RELATIONSHIP_MARKETING).valid_on(day).exists()
+    return Training.objects.filter(user=user).qualifies_rm(day).exists()
 
 
 # -- key accounts ----------------------------------------------------------------------------
