@@ -345,6 +345,9 @@ ROLLUP_WORK_MEM = env_str("ROLLUP_WORK_MEM", "256MB")
 # Key-account programme: assigning an RM without a valid relationship-marketing
 # training warns; with this on, it is refused.
 RELASI_REQUIRE_RM_TRAINING = env_bool("RELASI_REQUIRE_RM_TRAINING", False)
+# The GM's profitability analysis compares customers' segments at the month end before
+# their nomination with the segments this many months later.
+RELASI_EFFECT_MONTHS = env_int("RELASI_EFFECT_MONTHS", 6)
 
 CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-records": {

@@ -19,8 +19,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import Customer
-from communications.models import Interaction
+from communications.models import Channel, Interaction
 from crm_project.roles import Role, role_of
+
+from .periods import Period, PeriodKind
 
 
 class RelationshipManagerProfile(models.Model):
@@ -650,3 +652,381 @@ class Resource(PlanItem):
 
     def __str__(self) -> str:
         return self.description
+
+
+# -- evaluation and the GM's dashboards (stored per period) ---------------------------------------
+
+
+class PeriodFields(models.Model):
+    """A calendar quarter or year (see `periods.Period`); stored tables are keyed by it."""
+
+    period_kind = models.CharField(_("period kind"), max_length=8, choices=PeriodKind.choices)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+
+    class Meta:
+        abstract = True
+
+    @property
+    def period(self) -> Period:
+        return Period(self.period_start, self.period_kind)
+
+
+class PeriodComputation(PeriodFields):
+    """When a period's figures were last computed from the data, and whether that worked.
+
+    The stored figures of a period change only when it is computed again: nightly while
+    the period runs and once after it ends, later only when someone recomputes it.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
+    data_until = models.DateField(_("data until"), null=True, blank=True, help_text=_("The last day counted."))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    key_accounts = models.PositiveIntegerField(_("key accounts"), default=0)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("period computation")
+        verbose_name_plural = _("period computations")
+        ordering = ["-period_start", "period_kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["period_kind", "period_start"], name="period_computation_one_per_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} ({self.get_status_display()})"
+
+
+class KeyAccountPeriod(PeriodFields):
+    """One key account's figures for one period: the data behind every measured criterion.
+
+    The window is the part of the period in which the customer was a key account, up to
+    the day the figures were computed. Money is in the default currency.
+    """
+
+    key_account = models.ForeignKey(
+        KeyAccount, on_delete=models.CASCADE, related_name="period_figures", verbose_name=_("key account")
+    )
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+", verbose_name=_("customer"))
+    relationship_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("relationship manager"),
+        help_text=_("Who managed the account at the end of the window."),
+    )
+    window_start = models.DateField(_("counted from"))
+    window_end = models.DateField(_("counted until"))
+    revenue = models.DecimalField(_("revenue"), **MONEY, default=Decimal("0"))
+    revenue_prev = models.DecimalField(_("revenue a year before"), **MONEY, default=Decimal("0"))
+    margin = models.DecimalField(_("gross margin"), **MONEY, null=True, blank=True)
+    margin_prev = models.DecimalField(_("gross margin a year before"), **MONEY, null=True, blank=True)
+    purchases = models.PositiveIntegerField(_("purchases"), default=0)
+    contacts = models.PositiveIntegerField(_("contacts"), default=0)
+    visits = models.PositiveIntegerField(_("visits"), default=0)
+    cadence_days = models.PositiveSmallIntegerField(_("cadence (days)"), null=True, blank=True)
+    expected_contacts = models.PositiveIntegerField(_("contacts the cadence asks for"), default=0)
+    actions_due = models.PositiveIntegerField(_("actions due"), default=0)
+    actions_done = models.PositiveIntegerField(_("actions done"), default=0)
+    actions_overdue = models.PositiveIntegerField(_("actions overdue"), default=0)
+    plan_budget = models.DecimalField(_("planned budget"), **MONEY, default=Decimal("0"))
+    plan_spent = models.DecimalField(_("budget used"), **MONEY, default=Decimal("0"))
+    contact_cost = models.DecimalField(_("contact effort"), **MONEY, default=Decimal("0"))
+    segment_start = models.CharField(_("segment at the start"), max_length=20, blank=True)
+    segment_end = models.CharField(_("segment at the end"), max_length=20, blank=True)
+    share_of_wallet_start = models.DecimalField(
+        _("share of wallet at the start"), max_digits=7, decimal_places=4, null=True, blank=True
+    )
+    share_of_wallet_end = models.DecimalField(
+        _("share of wallet at the end"), max_digits=7, decimal_places=4, null=True, blank=True
+    )
+    voc_entries = models.PositiveIntegerField(_("voice-of-customer entries"), default=0)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("key-account figures for a period")
+        verbose_name_plural = _("key-account figures for a period")
+        ordering = ["period_start", "customer__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period_kind", "period_start", "key_account"], name="key_account_period_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["period_kind", "period_start", "relationship_manager"], name="key_account_period_rm"),
+            models.Index(fields=["customer", "period_kind", "period_start"], name="key_account_period_customer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.period}"
+
+    @property
+    def relationship_cost(self) -> Decimal:
+        return self.plan_spent + self.contact_cost
+
+
+class RMPeriodMetric(PeriodFields):
+    """One measured metric of one RM for one period, summed over the key accounts they managed."""
+
+    relationship_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("relationship manager")
+    )
+    metric = models.CharField(_("metric"), max_length=30, choices=Metric.choices)
+    value = models.DecimalField(_("value"), max_digits=12, decimal_places=4, null=True, blank=True)
+    numerator = models.DecimalField(_("numerator"), **MONEY, default=Decimal("0"))
+    denominator = models.DecimalField(_("denominator"), **MONEY, default=Decimal("0"))
+    score = models.PositiveSmallIntegerField(
+        _("score"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    accounts = models.PositiveIntegerField(_("key accounts"), default=0)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("measured metric of an RM")
+        verbose_name_plural = _("measured metrics of RMs")
+        ordering = ["period_start", "relationship_manager_id", "metric"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period_kind", "period_start", "relationship_manager", "metric"], name="rm_period_metric_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.relationship_manager_id} {self.period} {self.metric}"
+
+
+class SegmentPeriod(PeriodFields):
+    """Profitability figures per RFM segment (at the period's end), key vs regular accounts.
+
+    Kept per industry, city and RM so that the dashboard's filters are sums over rows.
+    """
+
+    segment = models.CharField(_("segment"), max_length=20, blank=True, help_text=_("Empty: no purchases yet."))
+    is_key = models.BooleanField(_("key account"))
+    industry = models.CharField(_("industry"), max_length=100, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    relationship_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("relationship manager"),
+    )
+    customers = models.PositiveIntegerField(_("customers"), default=0)
+    revenue = models.DecimalField(_("revenue"), **MONEY, default=Decimal("0"))
+    revenue_prev = models.DecimalField(_("revenue a year before"), **MONEY, default=Decimal("0"))
+    margin = models.DecimalField(_("gross margin"), **MONEY, null=True, blank=True)
+    margin_prev = models.DecimalField(_("gross margin a year before"), **MONEY, null=True, blank=True)
+    plan_spent = models.DecimalField(_("plan resources used"), **MONEY, default=Decimal("0"))
+    contact_cost = models.DecimalField(_("contact effort"), **MONEY, default=Decimal("0"))
+    contacts = models.PositiveIntegerField(_("contacts"), default=0)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("segment figures for a period")
+        verbose_name_plural = _("segment figures for a period")
+        ordering = ["period_start", "segment", "is_key"]
+        indexes = [models.Index(fields=["period_kind", "period_start", "segment"], name="segment_period_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.segment or '-'} {'key' if self.is_key else 'regular'}"
+
+
+class SegmentMovement(PeriodFields):
+    """Before/after: how customers' segments moved over the same months, key accounts against
+    similar customers that were not (same segment at the same month end before nomination).
+
+    One row per group, segment before and segment after, with how many customers made that move.
+    """
+
+    is_key = models.BooleanField(_("key account"))
+    cohort_month = models.DateField(
+        _("month before nomination"), help_text=_("The month end both groups are compared from (its first day).")
+    )
+    segment_before = models.CharField(_("segment before"), max_length=20)
+    segment_after = models.CharField(_("segment after"), max_length=20)
+    industry = models.CharField(_("industry"), max_length=100, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    relationship_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("relationship manager"),
+    )
+    customers = models.PositiveIntegerField(_("customers"), default=0)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("segment movement after nomination")
+        verbose_name_plural = _("segment movements after nomination")
+        ordering = ["period_start", "is_key", "segment_before", "segment_after"]
+        indexes = [models.Index(fields=["period_kind", "period_start"], name="segment_movement_period")]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.segment_before}→{self.segment_after}"
+
+
+class ContactCostRate(models.Model):
+    """What one contact by a channel costs (time and travel): the contact effort in the
+    relationship cost."""
+
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, unique=True)
+    cost = models.DecimalField(_("cost per contact (IDR)"), **MONEY, validators=[MinValueValidator(Decimal("0"))])
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("contact cost rate")
+        verbose_name_plural = _("contact cost rates")
+        ordering = ["channel"]
+        constraints = [models.CheckConstraint(condition=Q(cost__gte=0), name="contact_cost_not_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()}: {self.cost}"
+
+
+class EvaluationQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> EvaluationQuerySet:
+        """GMs and admins see every evaluation; anyone else only their own final ones."""
+        if role_of(user) in (Role.GENERAL_MANAGER, Role.ADMIN):
+            return self
+        return self.filter(relationship_manager=user, status=Evaluation.Status.FINAL)
+
+    def final(self) -> EvaluationQuerySet:
+        return self.filter(status=Evaluation.Status.FINAL)
+
+
+class Evaluation(PeriodFields):
+    """A GM's evaluation of one RM for one period against their job description."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        FINAL = "final", _("Final")
+
+    relationship_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="evaluations",
+        verbose_name=_("relationship manager"),
+    )
+    job_description = models.ForeignKey(
+        JobDescription, on_delete=models.PROTECT, related_name="evaluations", verbose_name=_("job description")
+    )
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.DRAFT)
+    total = models.DecimalField(
+        _("weighted score"), max_digits=4, decimal_places=2, null=True, blank=True, help_text=_("1.00 to 5.00.")
+    )
+    summary = models.TextField(_("GM's summary"), blank=True)
+    evaluator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("evaluator")
+    )
+    data_computed_at = models.DateTimeField(_("data computed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    finalised_at = models.DateTimeField(_("finalised at"), null=True, blank=True)
+    finalised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("finalised by"),
+    )
+
+    objects = EvaluationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("evaluation")
+        verbose_name_plural = _("evaluations")
+        ordering = ["-period_start", "period_kind", "relationship_manager__first_name", "relationship_manager_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["relationship_manager", "period_kind", "period_start"], name="evaluation_one_per_rm_period"
+            ),
+            models.CheckConstraint(
+                condition=Q(total__isnull=True) | (Q(total__gte=1) & Q(total__lte=5)), name="evaluation_total_1_to_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.relationship_manager} {self.period}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("relationships:evaluation_detail", args=[self.pk])
+
+    @property
+    def is_final(self) -> bool:
+        return self.status == self.Status.FINAL
+
+
+class EvaluationScore(models.Model):
+    """One criterion of an evaluation. The criterion's name, weight, kind and metric are copied
+    so that a final evaluation reads the same after the job description changes."""
+
+    evaluation = models.ForeignKey(
+        Evaluation, on_delete=models.CASCADE, related_name="scores", verbose_name=_("evaluation")
+    )
+    criterion = models.ForeignKey(
+        EvaluationCriterion,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("criterion"),
+    )
+    name = models.CharField(_("criterion"), max_length=200)
+    weight = models.DecimalField(_("weight (%)"), max_digits=5, decimal_places=2)
+    kind = models.CharField(_("kind"), max_length=10, choices=EvaluationCriterion.Kind.choices)
+    metric = models.CharField(_("metric"), max_length=30, choices=Metric.choices, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    measured_value = models.DecimalField(_("measured value"), max_digits=12, decimal_places=4, null=True, blank=True)
+    measured_numerator = models.DecimalField(_("numerator"), **MONEY, null=True, blank=True)
+    measured_denominator = models.DecimalField(_("denominator"), **MONEY, null=True, blank=True)
+    measured_score = models.PositiveSmallIntegerField(
+        _("measured score"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    score = models.PositiveSmallIntegerField(
+        _("score"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("criterion score")
+        verbose_name_plural = _("criterion scores")
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | (Q(score__gte=1) & Q(score__lte=5)), name="evaluation_score_1_to_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_measured(self) -> bool:
+        return self.kind == EvaluationCriterion.Kind.MEASURED
+
+    @property
+    def overridden(self) -> bool:
+        """A measured criterion whose score the GM changed (a comment says why)."""
+        return self.is_measured and self.score is not None and self.score != self.measured_score

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework import routers
 
-from . import views
+from . import dashboards, evaluations, views
 
 router = routers.SimpleRouter()
 router.register("key-accounts", views.KeyAccountViewSet, basename="key-account")
@@ -18,4 +18,6 @@ urlpatterns = [
     # Before the router, whose key-accounts/{pk}/ would take "nominate" for an id.
     path("key-accounts/nominate/", views.KeyAccountNominateView.as_view(), name="key-account-nominate"),
     *router.urls,
+    *evaluations.urlpatterns,
+    *dashboards.urlpatterns,
 ]

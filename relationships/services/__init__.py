@@ -1,4 +1,5 @@
 """Writes of the key-account programme (split by subject; import from here)."""
 
+from .figures import *  # noqa: F403
 from .plans import *  # noqa: F403
 from .programme import *  # noqa: F403

@@ -1,0 +1,3 @@
+"""API of the GM's dashboards: /api/v1/dashboards/..."""
+
+urlpatterns: list = []

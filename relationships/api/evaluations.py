@@ -1,0 +1,3 @@
+"""API of the RM evaluations: /api/v1/evaluations/."""
+
+urlpatterns: list = []
