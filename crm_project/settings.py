@@ -325,6 +325,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "insights.tasks.import_*": {"queue": "imports"},
     "insights.tasks.*": {"queue": "rollups"},
+    "relationships.tasks.period*": {"queue": "rollups"},
     "communications.tasks.*digest*": {"queue": "mail"},
 }
 # The longest task (a full rollup) must finish well inside the visibility
@@ -364,6 +365,11 @@ CELERY_BEAT_SCHEDULE = {
     "rfm-nightly": {
         "task": "insights.tasks.rollup_nightly",
         "schedule": crontab(hour=1, minute=30),
+    },
+    # After the RFM rollup: the programme's period figures (dashboards, measured criteria).
+    "programme-periods-nightly": {
+        "task": "relationships.tasks.periods_nightly",
+        "schedule": crontab(hour=3, minute=0),
     },
     "daily-digest": {
         "task": "communications.tasks.send_daily_digests",

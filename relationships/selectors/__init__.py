@@ -1,5 +1,7 @@
 """Reads of the key-account programme (split by subject; import from here)."""
 
+from .dashboards import *  # noqa: F403
+from .evaluations import *  # noqa: F403
 from .plans import *  # noqa: F403
 from .programme import *  # noqa: F403
 from .progress import *  # noqa: F403

@@ -1,0 +1,5 @@
+"""Reads of the RM evaluations."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

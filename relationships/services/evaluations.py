@@ -1,0 +1,5 @@
+"""Writes of the RM evaluations."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
