@@ -182,7 +182,7 @@ def period_compute(*, period: Period, requested_by: Any = None, today: dt.date |
             computation.status = PeriodComputation.Status.RUNNING
             computation.started_at = timezone.now()
             computation.requested_by = requested_by
-            key_accounts = _write(period, until)
+            key_accounts = _write(period, until, today)
             computation.status = PeriodComputation.Status.DONE
             computation.data_until = until
             computation.finished_at = timezone.now()
@@ -197,12 +197,12 @@ def period_compute(*, period: Period, requested_by: Any = None, today: dt.date |
     return computation
 
 
-def _write(period: Period, until: dt.date) -> int:
+def _write(period: Period, until: dt.date, today: dt.date) -> int:
     keys = {"period_kind": period.kind, "period_start": period.start}
     for model in (KeyAccountPeriod, RMPeriodMetric, SegmentPeriod, SegmentMovement):
         model.objects.filter(**keys).delete()
     now = timezone.now()
-    window = _Window(period, until)
+    window = _Window(period, until, today)
     rows = _key_account_rows(window, now)
     KeyAccountPeriod.objects.bulk_create(rows, batch_size=500)
     RMPeriodMetric.objects.bulk_create(_rm_metrics(window, rows, now), batch_size=500)
@@ -214,8 +214,9 @@ def _write(period: Period, until: dt.date) -> int:
 class _Window:
     """The dates and instants a computation counts between, and the snapshots it reads."""
 
-    def __init__(self, period: Period, until: dt.date) -> None:
+    def __init__(self, period: Period, until: dt.date, today: dt.date) -> None:
         self.period = period
+        self.today = today
         self.start = period.start
         self.until = until
         self.prev_start = period.year_before().start
@@ -293,7 +294,7 @@ def _key_account_rows(w: _Window, now: dt.datetime) -> list[KeyAccountPeriod]:
     in_force = {"plan__key_account": OuterRef("pk"), "plan__status": RelationshipPlan.Status.APPROVED}
     actions = Action.objects.filter(**in_force, plan__superseded_by__isnull=True, due_on__range=(w.start, w.until))
     actions = actions.exclude(status=Action.Status.CANCELLED)
-    overdue_before = min(w.until + dt.timedelta(days=1), timezone.localdate())
+    overdue_before = min(w.until + dt.timedelta(days=1), w.today)
     resources = Resource.objects.filter(
         **in_force,
         plan__superseded_by__isnull=True,
