@@ -25,7 +25,7 @@ from accounts.models import Customer
 from communications.models import Channel, Interaction
 from insights.models import Purchase
 
-from . import services
+from . import demo_evaluations, services
 from .models import (
     Action,
     JobDescription,
@@ -149,9 +149,9 @@ def load(*, users: dict) -> None:
     for username, fields in DEMO_PROFILES.items():
         if not RelationshipManagerProfile.objects.filter(user=users[username]).exists():
             rm_profile_save(user=users[username], reports_to=users["gm"], **fields)
-    if KeyAccount.objects.exists():
-        return
-    _ProgrammeDemo(users).run()
+    if not KeyAccount.objects.exists():
+        _ProgrammeDemo(users).run()
+    demo_evaluations.load(users=users)
 
 
 class _ProgrammeDemo:

@@ -743,6 +743,8 @@ class KeyAccountPeriod(PeriodFields):
     visits = models.PositiveIntegerField(_("visits"), default=0)
     cadence_days = models.PositiveSmallIntegerField(_("cadence (days)"), null=True, blank=True)
     expected_contacts = models.PositiveIntegerField(_("contacts the cadence asks for"), default=0)
+    # The window cut into whole cadence intervals from its start: how many held a contact.
+    cadence_met = models.PositiveIntegerField(_("cadence intervals with a contact"), default=0)
     actions_due = models.PositiveIntegerField(_("actions due"), default=0)
     actions_done = models.PositiveIntegerField(_("actions done"), default=0)
     actions_overdue = models.PositiveIntegerField(_("actions overdue"), default=0)

@@ -91,7 +91,7 @@ DEFAULT_CONTACT_COSTS: dict[str, Decimal] = {
 
 # A measured value at or above the first threshold scores 5, the second 4, ...; below the last, 1.
 METRIC_BANDS: dict[str, tuple[Decimal, Decimal, Decimal, Decimal]] = {
-    # contacts made / contacts the cadence asks for
+    # cadence intervals with a contact / whole cadence intervals in the window
     Metric.CADENCE_ADHERENCE: (Decimal("0.95"), Decimal("0.85"), Decimal("0.70"), Decimal("0.50")),
     # actions done / actions due in the period
     Metric.ACTION_COMPLETION: (Decimal("0.90"), Decimal("0.75"), Decimal("0.60"), Decimal("0.40")),
@@ -364,6 +364,8 @@ def _key_account_rows(w: _Window, now: dt.datetime) -> list[KeyAccountPeriod]:
         .order_by("pk")
         .values()
     )
+    rows = list(rows)
+    contacted = _contact_days(rows, w)
     result = []
     for row in rows:
         window_from = timezone.localtime(row["window_from"]).date()
@@ -387,6 +389,7 @@ def _key_account_rows(w: _Window, now: dt.datetime) -> list[KeyAccountPeriod]:
                 visits=row["n_visits"],
                 cadence_days=cadence,
                 expected_contacts=days // cadence if cadence else 0,
+                cadence_met=_intervals_met(contacted.get(row["id"], ()), window_from, days, cadence),
                 actions_due=row["due"],
                 actions_done=row["done"],
                 actions_overdue=row["overdue"],
@@ -402,6 +405,32 @@ def _key_account_rows(w: _Window, now: dt.datetime) -> list[KeyAccountPeriod]:
             )
         )
     return result
+
+
+def _contact_days(rows: list[dict[str, Any]], w: _Window) -> dict[int, set[dt.date]]:
+    """The local days each key account was contacted in its window.
+
+    Key accounts' contacts of one period only (bounded by the programme's size, not by the
+    customer base): whether each cadence interval held a contact needs the days themselves.
+    """
+    windows = {row["customer_id"]: (row["id"], row["window_from"], row["window_to"]) for row in rows}
+    days: dict[int, set[dt.date]] = {}
+    contacts = Interaction.objects.filter(
+        customer_id__in=list(windows), occurred_at__gte=w.start_at, occurred_at__lt=w.end_at
+    ).values_list("customer_id", "occurred_at")
+    for customer_id, occurred_at in contacts.iterator(chunk_size=5000):
+        key_account, window_from, window_to = windows[customer_id]
+        if window_from <= occurred_at < window_to:
+            days.setdefault(key_account, set()).add(timezone.localtime(occurred_at).date())
+    return days
+
+
+def _intervals_met(days: Any, window_from: dt.date, window_days: int, cadence: int | None) -> int:
+    """How many of the window's whole cadence intervals (counted from its first day) held a contact."""
+    if not cadence:
+        return 0
+    intervals = window_days // cadence
+    return len({(day - window_from).days // cadence for day in days} & set(range(intervals)))
 
 
 def _decimal(value: Any) -> Decimal:
@@ -457,7 +486,7 @@ def _metric_parts(accounts: list[KeyAccountPeriod]) -> dict[str, tuple[Decimal, 
     revenue_prev = sum((a.revenue_prev for a in accounts), Decimal("0"))
     return {
         Metric.CADENCE_ADHERENCE: (
-            Decimal(sum(min(a.contacts, a.expected_contacts) for a in accounts)),
+            Decimal(sum(a.cadence_met for a in accounts)),
             Decimal(sum(a.expected_contacts for a in accounts)),
         ),
         Metric.ACTION_COMPLETION: (

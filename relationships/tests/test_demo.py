@@ -95,3 +95,49 @@ def test_demo_runs_twice_without_changes(demo):
     before = (KeyAccount.objects.count(), RelationshipPlan.objects.count(), Training.objects.count())
     call_command("demo", stdout=StringIO())
     assert (KeyAccount.objects.count(), RelationshipPlan.objects.count(), Training.objects.count()) == before
+
+
+def test_every_dashboard_period_is_computed_and_the_figures_say_something(demo):
+    from relationships.models import KeyAccountPeriod, PeriodComputation, RMPeriodMetric, SegmentMovement, SegmentPeriod
+    from relationships.periods import PeriodKind, latest_closed
+
+    today = timezone.localdate()
+    last = latest_closed(PeriodKind.QUARTER, today)
+    computed = set(PeriodComputation.objects.filter(status="done").values_list("period_kind", "period_start"))
+    assert {(q.kind, q.start) for q in last.next().recent(7)} <= computed
+    figures = KeyAccountPeriod.objects.filter(period_kind=last.kind, period_start=last.start)
+    assert figures.count() == 16
+    assert figures.aggregate(r=Sum("revenue"))["r"] > 0
+    assert figures.filter(contacts__gt=0).count() == 16
+    assert figures.filter(actions_due__gt=0).exists() and figures.filter(plan_spent__gt=0).exists()
+    # Both RMs have every measured metric, and the metrics are not all the same score.
+    metrics = RMPeriodMetric.objects.filter(period_kind=last.kind, period_start=last.start)
+    assert Counter(metrics.values_list("relationship_manager__username", flat=True)) == {"rm": 6, "rm2": 6}
+    assert len(set(metrics.values_list("score", flat=True))) >= 3
+    # Profitability: key and regular customers in several segments; the before/after has both groups.
+    profit = SegmentPeriod.objects.filter(period_kind=last.kind, period_start=last.start)
+    assert set(profit.values_list("is_key", flat=True)) == {True, False}
+    assert profit.values("segment").distinct().count() >= 6
+    year = latest_closed(PeriodKind.YEAR, today)
+    moved = SegmentMovement.objects.filter(period_kind=year.kind, period_start=year.start)
+    assert set(moved.values_list("is_key", flat=True)) == {True, False}
+
+
+def test_evaluations_finalised_for_past_quarters_and_the_last_one_left_to_do(demo):
+    from relationships.models import Evaluation
+    from relationships.periods import PeriodKind, latest_closed
+
+    last = latest_closed(PeriodKind.QUARTER, timezone.localdate())
+    earlier = last.recent(4)[:-1]
+    for username in ("rm", "rm2"):
+        finals = Evaluation.objects.filter(relationship_manager=demo[username], status="final")
+        assert sorted(e.period_start for e in finals) == [p.start for p in earlier]
+        assert all(1 <= e.total <= 5 and e.scores.filter(score__isnull=True).count() == 0 for e in finals)
+    assert Evaluation.objects.filter(period_start=last.start, period_kind=last.kind).count() == 1
+    draft = Evaluation.objects.get(period_start=last.start, period_kind=last.kind)
+    assert (draft.relationship_manager, draft.status) == (demo["rm2"], "draft")
+    # The GM overrode a measured score in each RM's oldest evaluation, with the reason.
+    for username in ("rm", "rm2"):
+        oldest = Evaluation.objects.get(relationship_manager=demo[username], period_start=earlier[0].start)
+        overridden = [s for s in oldest.scores.all() if s.overridden and s.measured_score is not None]
+        assert len(overridden) == 1 and overridden[0].metric == "revenue_growth" and overridden[0].comment

@@ -129,6 +129,9 @@ def test_key_account_figures_count_inside_the_period_in_local_time(scenario):
     assert (a.contacts, a.visits) == (3, 1)
     assert a.contact_cost == Decimal("825000.00")  # visit 750,000 + phone 50,000 + email 25,000
     assert (a.cadence_days, a.expected_contacts) == (30, 3)  # 91 days // 30
+    # Intervals from 1 April, 30 days each: a contact on 2 April and 15 May; 30 June is day 90,
+    # in the fourth, incomplete interval, which does not count.
+    assert a.cadence_met == 2
     assert (a.actions_due, a.actions_done, a.actions_overdue) == (2, 1, 1)  # cancelled and July ones left out
     assert (a.plan_budget, a.plan_spent) == (Decimal("910000.00"), Decimal("182000.00"))  # 91/365 of the year
     assert (a.segment_start, a.segment_end) == ("champion", "loyal")
@@ -144,6 +147,7 @@ def test_an_account_nominated_mid_period_counts_contacts_from_its_nomination(sce
     assert (b.window_start, b.window_end) == (dt.date(2026, 5, 31), dt.date(2026, 6, 30))
     assert (b.cadence_days, b.expected_contacts) == (14, 2)  # its own rule; 31 days // 14
     assert b.contacts == 1  # the call of 20 May came before the nomination
+    assert b.cadence_met == 1  # 10 June: the first 14 days; none in the second
     assert (b.revenue, b.revenue_prev, b.margin) == (Decimal("200000.00"), Decimal("200000.00"), None)
     assert (b.actions_due, b.plan_budget, b.plan_spent) == (0, Decimal("0.00"), Decimal("0.00"))  # a draft plan
     assert b.voc_entries == 0
@@ -157,7 +161,7 @@ def test_rm_metrics_sum_their_accounts_and_score_by_the_bands(scenario):
         for m in RMPeriodMetric.objects.filter(relationship_manager=scenario["rm"])
     }
     assert metrics == {
-        Metric.CADENCE_ADHERENCE: (Decimal("0.8000"), Decimal("4.00"), Decimal("5.00"), 3, 2),
+        Metric.CADENCE_ADHERENCE: (Decimal("0.6000"), Decimal("3.00"), Decimal("5.00"), 2, 2),
         Metric.ACTION_COMPLETION: (Decimal("0.5000"), Decimal("1.00"), Decimal("2.00"), 2, 2),
         Metric.REVENUE_GROWTH: (Decimal("0.7000"), Decimal("700000.00"), Decimal("1000000.00"), 5, 2),
         Metric.SEGMENT_MOVEMENT: (Decimal("0.0000"), Decimal("0.00"), Decimal("2.00"), 3, 2),
