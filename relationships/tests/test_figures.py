@@ -175,7 +175,15 @@ def test_segment_figures_split_key_and_regular_customers(scenario):
     period_compute(period=Q2, today=TODAY)
 
     rows = {
-        (r.segment, r.is_key): (r.customers, r.revenue, r.revenue_prev, r.margin, r.plan_spent, r.contact_cost, r.contacts)
+        (r.segment, r.is_key): (
+            r.customers,
+            r.revenue,
+            r.revenue_prev,
+            r.margin,
+            r.plan_spent,
+            r.contact_cost,
+            r.contacts,
+        )
         for r in SegmentPeriod.objects.filter(period_kind="quarter", period_start=Q2.start)
     }
     assert rows == {
@@ -188,8 +196,24 @@ def test_segment_figures_split_key_and_regular_customers(scenario):
             Decimal("675000.00"),  # the visit at the changed rate, a call, an email
             3,
         ),
-        ("champion", True): (1, Decimal("200000.00"), Decimal("200000.00"), None, Decimal("0.00"), Decimal("50000.00"), 1),
-        ("", False): (1, Decimal("300000.00"), Decimal("0.00"), Decimal("200000.00"), Decimal("0.00"), Decimal("600000.00"), 1),
+        ("champion", True): (
+            1,
+            Decimal("200000.00"),
+            Decimal("200000.00"),
+            None,
+            Decimal("0.00"),
+            Decimal("50000.00"),
+            1,
+        ),
+        ("", False): (
+            1,
+            Decimal("300000.00"),
+            Decimal("0.00"),
+            Decimal("200000.00"),
+            Decimal("0.00"),
+            Decimal("600000.00"),
+            1,
+        ),
     }
 
 
@@ -248,7 +272,10 @@ def test_recomputing_replaces_the_figures_and_the_past_stays_until_then(scenario
     first = list(KeyAccountPeriod.objects.order_by("key_account").values_list("key_account", "revenue", "contacts"))
     buy(scenario["a"].customer, "2026-05-05", "100000")  # a purchase recorded late
 
-    assert list(KeyAccountPeriod.objects.order_by("key_account").values_list("key_account", "revenue", "contacts")) == first
+    assert (
+        list(KeyAccountPeriod.objects.order_by("key_account").values_list("key_account", "revenue", "contacts"))
+        == first
+    )
     period_compute(period=Q2, today=TODAY)
 
     assert KeyAccountPeriod.objects.count() == 2
