@@ -10,6 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from .roles import Role
 
 ALL_ROLES = frozenset(Role)
+DASHBOARD_VIEWS = (
+    "relationships:scorecard",
+    "relationships:programme_dashboard",
+    "relationships:profitability",
+    "relationships:period_",
+    "relationships:contact_costs",
+)
 
 
 @dataclass(frozen=True)
@@ -18,10 +25,13 @@ class NavItem:
     url_name: str
     icon: str
     roles: frozenset[Role] = ALL_ROLES
-    # Other URL name prefixes that mark this entry as the current one.
+    # Other URL name prefixes that mark this entry as the current one, and ones that do not.
     active_prefixes: tuple[str, ...] = ()
+    except_prefixes: tuple[str, ...] = ()
 
     def is_active(self, view_name: str) -> bool:
+        if self.except_prefixes and view_name.startswith(self.except_prefixes):
+            return False
         return view_name == self.url_name or view_name.startswith(self.active_prefixes)
 
 
@@ -35,8 +45,30 @@ NAV_ITEMS: list[NavItem] = [
         active_prefixes=("communications:follow_up_",),
     ),
     NavItem(_("Customers"), "accounts:customer_list", "buildings", active_prefixes=("accounts:",)),
-    # One entry for the whole programme: key accounts, plans, RMs, trainings and job descriptions.
-    NavItem(_("Key accounts"), "relationships:key_account_list", "star", active_prefixes=("relationships:",)),
+    # One entry for the whole programme: key accounts, plans, RMs, trainings, job descriptions
+    # and evaluations; the dashboards have their own.
+    NavItem(
+        _("Key accounts"),
+        "relationships:key_account_list",
+        "star",
+        active_prefixes=("relationships:",),
+        except_prefixes=DASHBOARD_VIEWS,
+    ),
+    # The GM's Monday page first; the other dashboards are tabs on it.
+    NavItem(
+        _("Dashboards"),
+        "relationships:profitability",
+        "graph-up-arrow",
+        roles=frozenset({Role.GENERAL_MANAGER, Role.ADMIN}),
+        active_prefixes=DASHBOARD_VIEWS,
+    ),
+    NavItem(
+        _("My scorecard"),
+        "relationships:scorecards",
+        "speedometer2",
+        roles=frozenset({Role.RELATIONSHIP_MANAGER}),
+        active_prefixes=DASHBOARD_VIEWS,
+    ),
     NavItem(
         _("Interactions"),
         "communications:interaction_list",
