@@ -814,14 +814,10 @@ class RMPeriodMetric(PeriodFields):
         return f"{self.relationship_manager_id} {self.period} {self.metric}"
 
 
-class SegmentPeriod(PeriodFields):
-    """Profitability figures per RFM segment (at the period's end), key vs regular accounts.
+class CustomerGroupFigures(PeriodFields):
+    """Figures summed over a group of customers, kept per industry, city and RM so that the
+    dashboards' filters are sums over rows."""
 
-    Kept per industry, city and RM so that the dashboard's filters are sums over rows.
-    """
-
-    segment = models.CharField(_("segment"), max_length=20, blank=True, help_text=_("Empty: no purchases yet."))
-    is_key = models.BooleanField(_("key account"))
     industry = models.CharField(_("industry"), max_length=100, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
     relationship_manager = models.ForeignKey(
@@ -833,6 +829,17 @@ class SegmentPeriod(PeriodFields):
         verbose_name=_("relationship manager"),
     )
     customers = models.PositiveIntegerField(_("customers"), default=0)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        abstract = True
+
+
+class SegmentPeriod(CustomerGroupFigures):
+    """Profitability figures per RFM segment (at the period's end), key vs regular accounts."""
+
+    segment = models.CharField(_("segment"), max_length=20, blank=True, help_text=_("Empty: no purchases yet."))
+    is_key = models.BooleanField(_("key account"))
     revenue = models.DecimalField(_("revenue"), **MONEY, default=Decimal("0"))
     revenue_prev = models.DecimalField(_("revenue a year before"), **MONEY, default=Decimal("0"))
     margin = models.DecimalField(_("gross margin"), **MONEY, null=True, blank=True)
@@ -840,7 +847,6 @@ class SegmentPeriod(PeriodFields):
     plan_spent = models.DecimalField(_("plan resources used"), **MONEY, default=Decimal("0"))
     contact_cost = models.DecimalField(_("contact effort"), **MONEY, default=Decimal("0"))
     contacts = models.PositiveIntegerField(_("contacts"), default=0)
-    computed_at = models.DateTimeField(_("computed at"))
 
     class Meta:
         verbose_name = _("segment figures for a period")
@@ -852,7 +858,7 @@ class SegmentPeriod(PeriodFields):
         return f"{self.period} {self.segment or '-'} {'key' if self.is_key else 'regular'}"
 
 
-class SegmentMovement(PeriodFields):
+class SegmentMovement(CustomerGroupFigures):
     """Before/after: how customers' segments moved over the same months, key accounts against
     similar customers that were not (same segment at the same month end before nomination).
 
@@ -865,18 +871,6 @@ class SegmentMovement(PeriodFields):
     )
     segment_before = models.CharField(_("segment before"), max_length=20)
     segment_after = models.CharField(_("segment after"), max_length=20)
-    industry = models.CharField(_("industry"), max_length=100, blank=True)
-    city = models.CharField(_("city"), max_length=100, blank=True)
-    relationship_manager = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("relationship manager"),
-    )
-    customers = models.PositiveIntegerField(_("customers"), default=0)
-    computed_at = models.DateTimeField(_("computed at"))
 
     class Meta:
         verbose_name = _("segment movement after nomination")
