@@ -826,3 +826,14 @@ def test_gm_home_shows_approvals_unassigned_and_load(gm_client, programme):
     assert [ka.customer.name for ka in response.context["unassigned"]] == ["PT Gamma"]
     assert 'id="home-rm-load"' in html and "1 of 3" in html
     assert plan.get_absolute_url() in html
+
+
+def test_rm_detail_links_the_gm_to_the_rm_scorecard_and_evaluation(gm_client, rm_client, gm, rm, programme):
+    profile = rm.rm_profile
+    profile.job_description = JobDescriptionFactory(written_by=gm)
+    profile.save()
+    page = _page(gm_client, "rm_detail", rm.pk).content.decode()
+    assert reverse("relationships:scorecard_rm", args=[rm.pk]) in page
+    assert f'{reverse("relationships:evaluation_start")}?relationship_manager={rm.pk}' in page
+    own = _page(rm_client, "rm_detail", rm.pk).content.decode()
+    assert 'id="rm-evaluate"' not in own and 'id="rm-scorecard"' not in own
