@@ -834,6 +834,6 @@ def test_rm_detail_links_the_gm_to_the_rm_scorecard_and_evaluation(gm_client, rm
     profile.save()
     page = _page(gm_client, "rm_detail", rm.pk).content.decode()
     assert reverse("relationships:scorecard_rm", args=[rm.pk]) in page
-    assert f'{reverse("relationships:evaluation_start")}?relationship_manager={rm.pk}' in page
+    assert f"{reverse('relationships:evaluation_start')}?relationship_manager={rm.pk}" in page
     own = _page(rm_client, "rm_detail", rm.pk).content.decode()
     assert 'id="rm-evaluate"' not in own and 'id="rm-scorecard"' not in own

@@ -1,8 +1,8 @@
 """Compute (or recompute) the programme's stored period figures.
 
-    manage.py compute_periods 2026-Q3 2026      # these periods
-    manage.py compute_periods --recent 8        # the last 8 quarters and the years they touch
-    manage.py compute_periods                   # what the nightly job would compute
+manage.py compute_periods 2026-Q3 2026      # these periods
+manage.py compute_periods --recent 8        # the last 8 quarters and the years they touch
+manage.py compute_periods                   # what the nightly job would compute
 """
 
 from __future__ import annotations
