@@ -2,7 +2,7 @@
 programme health and profitability (general managers and admins), the period computations and
 the contact-cost rates.
 
-Every dashboard reads the stored period tables through selectors/dashboards.py, shares the
+Every dashboard reads the stored period tables through selectors/dashboard_*.py, shares the
 filters of forms_dashboards.DashboardFilterForm, draws its charts with crm_project.charts and
 answers `?export=<table>` with the table's raw numbers as CSV. As on the other programme pages,
 a page only general managers and admins use answers 403 to other roles; a scorecard outside the
@@ -22,14 +22,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import floatformat
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import SEES_ALL
@@ -39,12 +40,12 @@ from crm_project.roles import Role, role_of
 from insights.segments import segment_info
 from insights.templatetags.insights_tags import percent, signed_percent
 
-from . import selectors, tasks
+from . import selectors
 from .forms_dashboards import ContactCostForm, DashboardFilterForm, parse_period
 from .models import Metric, PeriodComputation, RelationshipManagerProfile, RelationshipPlan
 from .periods import Period
 from .selectors.evaluations import evaluation_bands, metric_numbers_text, metric_value_text
-from .services.figures import contact_cost_rates, contact_cost_rates_save
+from .services.figures import contact_cost_rates, contact_cost_rates_save, period_request
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 TIMES = "\u00d7"
@@ -192,23 +193,22 @@ def _require_scorecard_reader(request: HttpRequest) -> None:
         raise Http404
 
 
-def _evaluation_url(evaluation: Any) -> str:
-    return _url_if_exists("relationships:evaluation_detail", evaluation.pk) if evaluation is not None else ""
+def _evaluation_url(evaluation_id: int | None) -> str:
+    return _url_if_exists("relationships:evaluation_detail", evaluation_id) if evaluation_id is not None else ""
 
 
 def _scorecard_exports(cards: list[selectors.Scorecard], period: Period) -> dict[str, Export]:
     def scores() -> Rows:
         for card in cards:
-            evaluation = card.evaluation
             yield (
-                card.user.pk,
-                card.user.get_username(),
+                card.user_id,
+                card.username,
                 card.name,
                 period.key,
                 card.score,
                 card.basis,
-                evaluation.pk if evaluation else None,
-                evaluation.status if evaluation else None,
+                card.evaluation_id,
+                card.evaluation_status or None,
                 card.accounts,
                 card.load,
                 card.capacity,
@@ -218,8 +218,8 @@ def _scorecard_exports(cards: list[selectors.Scorecard], period: Period) -> dict
         for card in cards:
             for criterion in card.criteria:
                 yield (
-                    card.user.pk,
-                    card.user.get_username(),
+                    card.user_id,
+                    card.username,
                     period.key,
                     criterion.name,
                     criterion.kind,
@@ -233,7 +233,7 @@ def _scorecard_exports(cards: list[selectors.Scorecard], period: Period) -> dict
     def trend() -> Rows:
         for card in cards:
             for point in card.trend:
-                yield (card.user.pk, card.user.get_username(), point.period.key, point.score, point.basis)
+                yield (card.user_id, card.username, point.period.key, point.score, point.basis)
 
     return {
         "scores": (
@@ -271,43 +271,109 @@ def _scorecard_exports(cards: list[selectors.Scorecard], period: Period) -> dict
     }
 
 
-@login_required
-@require_GET
-def scorecards(request: HttpRequest) -> HttpResponse:
-    _require_scorecard_reader(request)
-    board = _board(request)
-    cards = selectors.scorecard_list(user=request.user, filters=board.filters)
-    exported = _export(request, board, "scorecards", _scorecard_exports(cards, board.period))
-    if exported:
-        return exported
-    periods = board.period.recent(selectors.TREND_PERIODS)
-    for card in cards:
-        card.evaluation_url = _evaluation_url(card.evaluation)
-        card.sparkline = charts.sparkline(
-            title=_("Weighted score of %(rm)s, last %(count)s periods") % {"rm": card.name, "count": len(periods)},
-            values=[point.score for point in card.trend],
-            value_format=score_text,
+# The trend chart draws this many lines at most (the best scores of the page): 200 lines were unreadable.
+TREND_SERIES = 8
+
+
+def _ordered(request: HttpRequest, orders: Sequence[str]) -> str:
+    """The `sort` asked for, or the first (default) order."""
+    order = request.GET.get("sort", "")
+    return order if order in orders else orders[0]
+
+
+def _page_queries(request: HttpRequest) -> dict[str, str]:
+    """Links that keep the filters: `query` for the page links (and the sort), `sort_query` for the sort links."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("export", None)
+    sort_query = query.copy()
+    sort_query.pop("sort", None)
+    return {"query": query.urlencode(), "sort_query": sort_query.urlencode()}
+
+
+def _page_note(page: Any) -> str:
+    return _("The relationship managers on this page; the CSV has all of them.") if page.has_other_pages() else ""
+
+
+def _scorecard_charts(cards: list[selectors.Scorecard], page: Any, period: Period) -> dict[str, Any]:
+    """The scores of the page's RMs and the trend of its best TREND_SERIES scores."""
+    periods = period.recent(selectors.TREND_PERIODS)
+    best = sorted(cards, key=lambda card: (card.score is None, -(card.score or 0)))[:TREND_SERIES]
+    trend_note = (
+        ngettext(
+            "%(count)s relationship manager with the best score on this page; the CSV has all of them.",
+            "%(count)s relationship managers with the best scores on this page; the CSV has all of them.",
+            len(best),
         )
-    context = board.context("scorecards")
-    context.update(
-        cards=cards,
-        periods=periods,
-        scores_chart=charts.bar_chart(
-            title=_("Weighted score per relationship manager, %(period)s") % {"period": board.period.label},
+        % {"count": len(best)}
+        if len(best) < page.paginator.count
+        else ""
+    )
+    return {
+        "periods": periods,
+        "scores_note": _page_note(page),
+        "trend_note": trend_note,
+        "scores_chart": charts.bar_chart(
+            title=_("Weighted score per relationship manager, %(period)s") % {"period": period.label},
             items=[(card.name, card.score) for card in cards],
             value_format=score_text,
             label_column=_("Relationship manager"),
             value_column=_("Weighted score"),
         ),
-        trend_chart=charts.line_chart(
+        "trend_chart": charts.line_chart(
             title=_("Weighted score over the last %(count)s periods") % {"count": len(periods)},
             x_labels=[period.label for period in periods],
-            series=[charts.Series(card.name, [point.score for point in card.trend]) for card in cards],
+            series=[charts.Series(card.name, [point.score for point in card.trend]) for card in best],
             value_format=score_text,
             y_min=1,
             y_max=5,
         ),
+    }
+
+
+def _criteria_texts(cards: list[selectors.Scorecard]) -> None:
+    """Each criterion's weight and score as the table prints them, formatted once per value: a page
+    is 25 RMs of about 7 criteria, and `floatformat` and a translation per criterion were a tenth of
+    the page's time."""
+    titles = {score: _("Score %(score)s of 5") % {"score": score} for score in range(1, 6)}
+    weights: dict[Any, str] = {}
+    for card in cards:
+        for criterion in card.criteria:
+            if criterion.weight not in weights:
+                weights[criterion.weight] = floatformat(criterion.weight, "-2")
+            criterion.weight_text = weights[criterion.weight]
+            criterion.score_title = titles.get(criterion.score, "")
+
+
+@login_required
+@require_GET
+def scorecards(request: HttpRequest) -> HttpResponse:
+    _require_scorecard_reader(request)
+    board = _board(request)
+    order = _ordered(request, selectors.SCORECARD_ORDERS)
+    cards = selectors.scorecard_list(user=request.user, filters=board.filters, order=order)
+    if "export" in request.GET:
+        # The CSV files hold every RM, so every RM's trend and criteria (three queries, values only).
+        selectors.scorecard_details(user=request.user, cards=cards, filters=board.filters)
+        return _export(request, board, "scorecards", _scorecard_exports(cards, board.period))
+    page = Paginator(cards, selectors.DASHBOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = selectors.scorecard_details(user=request.user, cards=list(page.object_list), filters=board.filters)
+    _criteria_texts(shown)
+    for card in shown:
+        card.evaluation_url = _evaluation_url(card.evaluation_id)
+        card.sparkline = charts.sparkline(
+            title=_("Weighted score of %(rm)s, last %(count)s periods") % {"rm": card.name, "count": len(card.trend)},
+            values=[point.score for point in card.trend],
+            value_format=score_text,
+        )
+    context = board.context("scorecards")
+    context.update(
+        cards=shown,
+        page=page,
+        order=order,
         evaluate_url=_url_if_exists("relationships:evaluation_start"),
+        **_page_queries(request),
+        **_scorecard_charts(shown, page, board.period),
     )
     return render(request, "relationships/dashboard_scorecards.html", context)
 
@@ -427,7 +493,7 @@ def scorecard_rm(request: HttpRequest, user_id: int) -> HttpResponse:
     exported = _export(
         request,
         board,
-        f"scorecard-{card.user.get_username()}",
+        f"scorecard-{card.username}",
         {
             "metrics": (
                 ("metric", "value", "numerator", "denominator", "score", "key_accounts"),
@@ -450,7 +516,7 @@ def scorecard_rm(request: HttpRequest, user_id: int) -> HttpResponse:
     if exported:
         return exported
     page = Paginator(accounts, selectors.DASHBOARD_PAGE_SIZE).get_page(request.GET.get("page"))
-    card.evaluation_url = _evaluation_url(card.evaluation)
+    card.evaluation_url = _evaluation_url(card.evaluation_id)
     context = board.context("scorecards")
     query = request.GET.copy()
     query.pop("page", None)
@@ -555,16 +621,25 @@ def _rm_name(rm: selectors.RMProgramme) -> str:
 def programme_dashboard(request: HttpRequest) -> HttpResponse:
     _require_manager(request)
     board = _board(request)
-    health = selectors.programme_health(user=request.user, filters=board.filters)
+    order = _ordered(request, selectors.PROGRAMME_RM_ORDERS)
+    health = selectors.programme_health(user=request.user, filters=board.filters, order=order)
     exported = _export(request, board, "programme", _programme_exports(health, board.period))
     if exported:
         return exported
+    # The per-RM table and charts show a page of RMs; the tiles and the table's total are over all.
+    page = Paginator(health.rms, selectors.DASHBOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+    rms: list[selectors.RMProgramme] = list(page.object_list)
     label = board.period.label
     statuses = RelationshipPlan.Status.choices
     kinds = RelationshipPlan.Kind.choices
     context = board.context("programme")
     context.update(
         health=health,
+        page=page,
+        rms=rms,
+        order=order,
+        rms_note=_page_note(page),
+        **_page_queries(request),
         segment_chart=charts.bar_chart(
             title=_("Key accounts by segment at the end of %(period)s") % {"period": label},
             items=[(segment_label(key), n) for key, n in health.by_segment],
@@ -588,15 +663,15 @@ def programme_dashboard(request: HttpRequest) -> HttpResponse:
         ),
         cadence_chart=charts.bar_chart(
             title=_("Cadence adherence per relationship manager, %(period)s") % {"period": label},
-            items=[(_rm_name(rm), rm.adherence) for rm in health.rms],
+            items=[(_rm_name(rm), rm.adherence) for rm in rms],
             value_format=percent0,
             label_column=_("Relationship manager"),
             value_column=_("Cadence adherence"),
         ),
         overdue_chart=charts.bar_chart(
             title=_("Plan actions overdue per relationship manager, %(period)s") % {"period": label},
-            items=[(_rm_name(rm), rm.actions_overdue) for rm in health.rms],
-            key=["chart-negative" if rm.actions_overdue else "chart-muted" for rm in health.rms],
+            items=[(_rm_name(rm), rm.actions_overdue) for rm in rms],
+            key=["chart-negative" if rm.actions_overdue else "chart-muted" for rm in rms],
             value_format=lambda v: number_format(v, force_grouping=True),
             label_column=_("Relationship manager"),
             value_column=_("Actions overdue"),
@@ -617,10 +692,10 @@ def programme_dashboard(request: HttpRequest) -> HttpResponse:
         ),
         budget_chart=charts.grouped_bar_chart(
             title=_("Plan budget used against planned, %(period)s") % {"period": label},
-            categories=[_rm_name(rm) for rm in health.rms],
+            categories=[_rm_name(rm) for rm in rms],
             series=[
-                charts.Series(_("Planned"), [rm.plan_budget for rm in health.rms], "chart-series-7"),
-                charts.Series(_("Used"), [rm.plan_spent for rm in health.rms], "chart-series-0"),
+                charts.Series(_("Planned"), [rm.plan_budget for rm in rms], "chart-series-7"),
+                charts.Series(_("Used"), [rm.plan_spent for rm in rms], "chart-series-0"),
             ],
             value_format=format_money,
             label_column=_("Relationship manager"),
@@ -729,9 +804,7 @@ def profitability(request: HttpRequest) -> HttpResponse:
     _require_manager(request)
     board = _board(request)
     result = selectors.profitability(filters=board.filters)
-    order = request.GET.get("sort", "-return")
-    if order not in selectors.PROFITABILITY_ORDERS:
-        order = "-return"
+    order = _ordered(request, list(selectors.PROFITABILITY_ORDERS))
     rows = selectors.profitability_key_accounts(user=request.user, filters=board.filters, order=order)
     exported = _export(request, board, "profitability", _profitability_exports(result, rows, board.period))
     if exported:
@@ -748,10 +821,6 @@ def profitability(request: HttpRequest) -> HttpResponse:
             values=trends.get(account["row"].key_account_id, []),
             value_format=percent0,
         )
-    query = request.GET.copy()
-    query.pop("page", None)
-    sort_query = query.copy()
-    sort_query.pop("sort", None)
     label = board.period.label
     with_key = [segment for segment in result.segments if segment.key.customers]
     context = board.context("profitability")
@@ -760,8 +829,7 @@ def profitability(request: HttpRequest) -> HttpResponse:
         page=page,
         accounts=accounts,
         order=order,
-        query=query.urlencode(),
-        sort_query=sort_query.urlencode(),
+        **_page_queries(request),
         effect_months=settings.RELASI_EFFECT_MONTHS,
         return_chart=charts.bar_chart(
             title=_("Return on relationship cost of key accounts by segment, %(period)s") % {"period": label},
@@ -788,30 +856,6 @@ def profitability(request: HttpRequest) -> HttpResponse:
 
 
 # -- period computations --------------------------------------------------------------------------
-
-
-@transaction.atomic
-def period_request(*, period: Period, by: Any) -> PeriodComputation:
-    """Queue a (re)computation of a period's figures; the worker runs `services.period_compute`.
-
-    The row is written (queued) at once so that a page or API client can show it; a computation
-    already running keeps its status and the new one runs after it.
-    """
-    if period.start > timezone.localdate():
-        raise ValidationError({"period": _("This period has not started yet.")})
-    computation, created = PeriodComputation.objects.select_for_update().get_or_create(
-        period_kind=period.kind,
-        period_start=period.start,
-        defaults={"period_end": period.end, "status": PeriodComputation.Status.QUEUED, "requested_by": by},
-    )
-    if not created:
-        if computation.status != PeriodComputation.Status.RUNNING:
-            computation.status = PeriodComputation.Status.QUEUED
-        computation.requested_by = by
-        computation.save(update_fields=["status", "requested_by"])
-    # robust: a failing computation records itself as failed; it must not fail the request.
-    transaction.on_commit(lambda: tasks.enqueue(period, by=by), robust=True)
-    return computation
 
 
 @login_required

@@ -111,16 +111,22 @@ def evaluation_list(request: HttpRequest) -> HttpResponse:
 
 
 def _start_form(request: HttpRequest, data: Any, *, managers: Any = None) -> EvaluationStartForm:
+    """The start form, pre-selecting `?relationship_manager=<id>` and `?period=<key>` (the
+    scorecards' "Evaluate" link sends both); a period that is not offered leaves the default."""
     today = timezone.localdate()
+    periods = selectors.evaluation_period_choices(today=today)
+    offered = {period.key for _group, group_periods in periods for period in group_periods}
     initial = {"period": latest_closed(PeriodKind.QUARTER, today).key}
     if request.GET.get("relationship_manager", "").isdigit():
         initial["relationship_manager"] = request.GET["relationship_manager"]
+    if request.GET.get("period") in offered:
+        initial["period"] = request.GET["period"]
     return EvaluationStartForm(
         data,
         auto_id="start_%s",  # the list page also has a filter form with the same field names
         initial=initial,
         managers=managers if managers is not None else selectors.evaluation_rm_choices(),
-        periods=selectors.evaluation_period_choices(today=today),
+        periods=periods,
     )
 
 

@@ -17,7 +17,7 @@ from insights.segments import SEGMENT_ORDER
 from ..forms_dashboards import parse_period
 from ..models import PeriodComputation
 from ..periods import Period
-from ..selectors import NO_SEGMENT, DashboardFilters, FilterChoices
+from ..selectors import NO_SEGMENT, SCORECARD_ORDERS, DashboardFilters, FilterChoices
 
 MONEY = {"max_digits": 20, "decimal_places": 2}
 RATIO = {"max_digits": 20, "decimal_places": 4}
@@ -93,6 +93,15 @@ class DashboardQuerySerializer(serializers.Serializer):
         )
 
 
+class ScorecardsQuerySerializer(DashboardQuerySerializer):
+    sort = serializers.ChoiceField(
+        choices=list(SCORECARD_ORDERS),
+        required=False,
+        default="-score",
+        help_text=_("Order of the RMs: -score (best weighted score first, default) or name."),
+    )
+
+
 class ProfitabilityQuerySerializer(DashboardQuerySerializer):
     sort = serializers.ChoiceField(
         choices=["-return", "return", "-revenue", "-cost", "name"],
@@ -162,6 +171,9 @@ class ScorecardSerializer(serializers.Serializer):
 
 class ScorecardsSerializer(serializers.Serializer):
     period = DashboardPeriodSerializer()
+    count = serializers.IntegerField(help_text=_("Relationship managers on every page."))
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
     results = ScorecardSerializer(many=True)
 
 

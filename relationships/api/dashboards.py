@@ -1,6 +1,6 @@
 """API of the GM's dashboards: /api/v1/dashboards/... and /api/v1/period-computations/.
 
-The same reads as the pages (selectors/dashboards.py) and the same filters as query parameters
+The same reads as the pages (selectors/dashboard_*.py) and the same filters as query parameters
 (`period`, `relationship_manager`, `segment`, `industry`, `city`); a value the page would not
 offer is a 400 with a message at its parameter. Scorecards: general managers and admins see
 every RM, an RM only themselves, a sales rep nothing (403). Programme health, profitability and
@@ -14,7 +14,7 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,6 +22,7 @@ from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
 from accounts.models import SEES_ALL
+from crm_project.api.pagination import PageNumberPagination
 from crm_project.api.permissions import HasRole
 from crm_project.roles import Role, role_of
 from insights.segments import segment_info
@@ -30,7 +31,7 @@ from .. import selectors
 from ..forms_dashboards import parse_period
 from ..models import PeriodComputation, RelationshipPlan
 from ..periods import Period
-from ..views_dashboards import period_request
+from ..services.figures import period_request
 from .dashboard_serializers import (
     DashboardQuerySerializer,
     PeriodComputationRequestSerializer,
@@ -38,6 +39,7 @@ from .dashboard_serializers import (
     ProfitabilityQuerySerializer,
     ProfitabilitySerializer,
     ProgrammeSerializer,
+    ScorecardsQuerySerializer,
     ScorecardsSerializer,
 )
 
@@ -94,50 +96,70 @@ class DashboardView(APIView):
         return query.filters(default), query
 
 
+# The scorecards are paginated as the API's lists are (crm_project.api.pagination): `page` and
+# `page_size` (at most API_PAGE_SIZE_MAX), answered with count, next, previous and results.
+PAGE_PARAMETERS = [
+    OpenApiParameter(
+        PageNumberPagination.page_query_param, int, description=str(PageNumberPagination.page_query_description)
+    ),
+    OpenApiParameter(
+        PageNumberPagination.page_size_query_param,
+        int,
+        description=str(PageNumberPagination.page_size_query_description),
+    ),
+]
+
+
+def _scorecard(card: selectors.Scorecard) -> dict[str, Any]:
+    return {
+        "relationship_manager": card.user_id,
+        "name": card.name,
+        "username": card.username,
+        "weighted_score": card.score,
+        "basis": card.basis,
+        "evaluation": card.evaluation_id,
+        "evaluation_status": card.evaluation_status or None,
+        "key_accounts": card.accounts,
+        "load": card.load,
+        "capacity": card.capacity,
+        "full": card.is_full,
+        "criteria": [
+            {
+                "name": c.name,
+                "kind": c.kind,
+                "metric": c.metric,
+                "weight": c.weight,
+                "score": c.score,
+                "source": c.source,
+                "measured_value": c.value,
+            }
+            for c in card.criteria
+        ],
+        "trend": [{"period": p.period.key, "weighted_score": p.score, "basis": p.basis} for p in card.trend],
+    }
+
+
 class ScorecardsView(DashboardView):
     """Every RM's weighted score for the period (the evaluation's total when there is one you may
     see, else measured criteria only), each criterion's score, the trend over the last 6 periods
-    and the load against the capacity."""
+    and the load against the capacity; best score first (or `sort=name`), a page at a time."""
 
     permission_classes = [permissions.IsAuthenticated, HasRole, ReadsScorecards]
+    query_serializer = ScorecardsQuerySerializer
 
-    @extend_schema(parameters=[DashboardQuerySerializer], responses={200: ScorecardsSerializer})
+    @extend_schema(parameters=[ScorecardsQuerySerializer, *PAGE_PARAMETERS], responses={200: ScorecardsSerializer})
     def get(self, request: Request) -> Response:
-        filters, _query = self.query(request)
-        cards = selectors.scorecard_list(user=request.user, filters=filters)
+        filters, query = self.query(request)
+        cards = selectors.scorecard_list(user=request.user, filters=filters, order=query.validated_data["sort"])
+        paginator = PageNumberPagination()
+        shown = paginator.paginate_queryset(cards, request, view=self)
+        selectors.scorecard_details(user=request.user, cards=shown, filters=filters)
         data = {
             "period": _period_figures(filters.period),
-            "results": [
-                {
-                    "relationship_manager": card.user.pk,
-                    "name": card.name,
-                    "username": card.user.get_username(),
-                    "weighted_score": card.score,
-                    "basis": card.basis,
-                    "evaluation": card.evaluation.pk if card.evaluation else None,
-                    "evaluation_status": card.evaluation.status if card.evaluation else None,
-                    "key_accounts": card.accounts,
-                    "load": card.load,
-                    "capacity": card.capacity,
-                    "full": card.is_full,
-                    "criteria": [
-                        {
-                            "name": c.name,
-                            "kind": c.kind,
-                            "metric": c.metric,
-                            "weight": c.weight,
-                            "score": c.score,
-                            "source": c.source,
-                            "measured_value": c.value,
-                        }
-                        for c in card.criteria
-                    ],
-                    "trend": [
-                        {"period": p.period.key, "weighted_score": p.score, "basis": p.basis} for p in card.trend
-                    ],
-                }
-                for card in cards
-            ],
+            "count": paginator.page.paginator.count,
+            "next": paginator.get_next_link(),
+            "previous": paginator.get_previous_link(),
+            "results": [_scorecard(card) for card in shown],
         }
         return Response(ScorecardsSerializer(data).data)
 

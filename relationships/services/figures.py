@@ -76,6 +76,7 @@ __all__ = [
     "metric_score",
     "movement",
     "period_compute",
+    "period_request",
     "periods_due",
 ]
 
@@ -194,6 +195,33 @@ def period_compute(*, period: Period, requested_by: Any = None, today: dt.date |
             status=PeriodComputation.Status.FAILED, finished_at=timezone.now(), error=str(exc)[:2000]
         )
         raise
+    return computation
+
+
+@transaction.atomic
+def period_request(*, period: Period, by: Any) -> PeriodComputation:
+    """Queue a (re)computation of a period's figures; the worker runs `period_compute`.
+
+    The row is written (queued) at once so that a page or API client can show it; a computation
+    already running keeps its status and the new one runs after it.
+    """
+    # The tasks module imports the services: imported here, not at the top, to break the cycle.
+    from .. import tasks
+
+    if period.start > timezone.localdate():
+        raise ValidationError({"period": _("This period has not started yet.")})
+    computation, created = PeriodComputation.objects.select_for_update().get_or_create(
+        period_kind=period.kind,
+        period_start=period.start,
+        defaults={"period_end": period.end, "status": PeriodComputation.Status.QUEUED, "requested_by": by},
+    )
+    if not created:
+        if computation.status != PeriodComputation.Status.RUNNING:
+            computation.status = PeriodComputation.Status.QUEUED
+        computation.requested_by = by
+        computation.save(update_fields=["status", "requested_by"])
+    # robust: a failing computation records itself as failed; it must not fail the request.
+    transaction.on_commit(lambda: tasks.enqueue(period, by=by), robust=True)
     return computation
 
 

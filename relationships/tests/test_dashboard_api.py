@@ -89,6 +89,24 @@ def test_scorecards_show_an_evaluation_total(api_client_for, gm, world):
     assert (rudi["weighted_score"], rudi["basis"], rudi["evaluation"]) == ("3.25", "draft", evaluation.pk)
 
 
+def test_scorecards_are_paged_best_first_with_links(api_client_for, gm, world):
+    client = api_client_for(gm)
+
+    first = client.get(SCORECARDS, {"page_size": 1, "city": "Jakarta"}).json()
+    second = client.get(SCORECARDS, {"page_size": 1, "page": 2}).json()
+    by_name = client.get(SCORECARDS, {"sort": "name"}).json()
+
+    # Jakarta: Rina's key account only.
+    assert (first["count"], first["previous"], first["next"]) == (1, None, None)
+    assert [card["name"] for card in second["results"]] == ["Rudi Test"]  # 2.00, after Rina's 4.14
+    assert second["count"] == 2 and second["next"] is None
+    assert second["previous"].endswith(f"{SCORECARDS}?page_size=1")
+    assert len(second["results"][0]["trend"]) == 6
+    assert [card["name"] for card in by_name["results"]] == ["Rina Test", "Rudi Test"]
+    assert client.get(SCORECARDS, {"page": 3}).status_code == 404
+    assert client.get(SCORECARDS, {"sort": "colour"}).status_code == 400
+
+
 # -- programme and profitability ---------------------------------------------------------------------------
 
 
@@ -243,8 +261,9 @@ BASE = 5
 def test_api_query_budgets(api_client_for, gm, world, extra, django_assert_num_queries):
     _more(gm, extra)
     client = api_client_for(gm)
-    # profiles (user, job description, load); criteria; metrics of 6 periods; evaluations; their scores
-    with django_assert_num_queries(BASE + 5):
+    # every RM's profile (user, job description, load), criteria, metrics and evaluations of the period;
+    # the page's RMs' metrics and evaluations of the 5 periods before, their evaluations' scores
+    with django_assert_num_queries(BASE + 7):
         assert client.get(SCORECARDS).status_code == 200
     # transitions; per RM; plans by status
     with django_assert_num_queries(BASE + 3):

@@ -1,4 +1,4 @@
-"""The GM's dashboards' reads (selectors/dashboards.py) over stored period rows set by hand:
+"""The GM's dashboards' reads (selectors/dashboards.py and dashboard_*.py) over stored period rows set by hand:
 weighted scores, programme health, profitability with its return on relationship cost, the
 before/after comparison, and who sees what."""
 
@@ -66,6 +66,13 @@ def _rm_with_job(gm, *, capacity=3, **user):
     return rm
 
 
+def _cards(user, filters):
+    """The scorecards as a page shows them: the list, then the details of the ones shown."""
+    return selectors.scorecard_details(
+        user=user, cards=selectors.scorecard_list(user=user, filters=filters), filters=filters
+    )
+
+
 def _scores(rm, period, cadence, growth):
     RMPeriodMetricFactory(relationship_manager=rm, period=period, metric=Metric.CADENCE_ADHERENCE, score=cadence)
     RMPeriodMetricFactory(relationship_manager=rm, period=period, metric=Metric.REVENUE_GROWTH, score=growth)
@@ -84,7 +91,7 @@ def test_scorecard_without_an_evaluation_is_measured_only(gm):
     rm = _rm_with_job(gm, first_name="Rina", last_name="Wijaya")
     _scores(rm, Q3, cadence=5, growth=3)
 
-    [card] = selectors.scorecard_list(user=gm, filters=DashboardFilters(period=Q3))
+    [card] = _cards(gm, DashboardFilters(period=Q3))
 
     assert card.score == D("4.14")
     assert card.basis == "measured"
@@ -93,7 +100,7 @@ def test_scorecard_without_an_evaluation_is_measured_only(gm):
         ("Revenue growth", 3, "measured"),
         ("Account knowledge", None, ""),
     ]
-    assert card.evaluation is None
+    assert card.evaluation_id is None
 
 
 def test_scorecard_shows_the_evaluation_total_final_or_draft_to_the_gm(gm):
@@ -114,8 +121,8 @@ def test_scorecard_shows_the_evaluation_total_final_or_draft_to_the_gm(gm):
         evaluation=evaluation, name="Account knowledge", weight=D("60"), kind="manual", score=3, position=2
     )
 
-    [card] = selectors.scorecard_list(user=gm, filters=DashboardFilters(period=Q3))
-    assert (card.score, card.basis, card.evaluation) == (D("3.70"), "draft", evaluation)
+    [card] = _cards(gm, DashboardFilters(period=Q3))
+    assert (card.score, card.basis, card.evaluation_id) == (D("3.70"), "draft", evaluation.pk)
     assert [(c.name, c.score, c.source) for c in card.criteria] == [
         ("Contact cadence kept", 4, "evaluation"),
         ("Account knowledge", 3, "evaluation"),
@@ -133,10 +140,10 @@ def test_an_rm_sees_only_their_own_scorecard_and_not_their_draft_evaluation(gm):
     _scores(rudi, Q3, cadence=1, growth=1)
     EvaluationFactory(relationship_manager=rina, period=Q3, evaluator=gm, total=D("2.00"))  # a draft
 
-    cards = selectors.scorecard_list(user=rina, filters=DashboardFilters(period=Q3))
+    cards = _cards(rina, DashboardFilters(period=Q3))
 
-    assert [card.user for card in cards] == [rina]
-    assert (cards[0].score, cards[0].basis, cards[0].evaluation) == (D("4.14"), "measured", None)
+    assert [card.user_id for card in cards] == [rina.pk]
+    assert (cards[0].score, cards[0].basis, cards[0].evaluation_id) == (D("4.14"), "measured", None)
     with pytest.raises(RelationshipManagerProfile.DoesNotExist):
         selectors.scorecard_get(user=rina, rm_id=rudi.pk, filters=DashboardFilters(period=Q3))
 
@@ -152,7 +159,7 @@ def test_scorecard_trend_covers_six_periods_of_the_same_kind(gm):
     _scores(rm, Q2, cadence=3, growth=3)
     _scores(rm, Period.parse("2026"), cadence=1, growth=1)  # a year: another kind, not in the trend
 
-    [card] = selectors.scorecard_list(user=gm, filters=DashboardFilters(period=Q3))
+    [card] = _cards(gm, DashboardFilters(period=Q3))
 
     assert [point.period.key for point in card.trend] == [
         "2025-Q2",
@@ -163,6 +170,48 @@ def test_scorecard_trend_covers_six_periods_of_the_same_kind(gm):
         "2026-Q3",
     ]
     assert [point.score for point in card.trend] == [None, None, None, None, D("3.00"), D("4.14")]
+
+
+def test_scorecards_rank_best_score_first_or_by_name(gm):
+    anna = _rm_with_job(gm, first_name="Anna", last_name="A")
+    bima = _rm_with_job(gm, first_name="Bima", last_name="B")
+    cici = _rm_with_job(gm, first_name="Cici", last_name="C")
+    dodi = _rm_with_job(gm, first_name="Dodi", last_name="D")
+    _scores(anna, Q3, cadence=2, growth=2)  # 2.00
+    _scores(cici, Q3, cadence=5, growth=3)  # 4.14
+    _scores(dodi, Q3, cadence=1, growth=1)  # 1.00, but an evaluation's total counts first
+    EvaluationFactory(relationship_manager=dodi, period=Q3, evaluator=gm, total=D("4.50"))
+    # Bima: no metrics, no score: last
+
+    ranked = selectors.scorecard_list(user=gm, filters=DashboardFilters(period=Q3))
+    by_name = selectors.scorecard_list(user=gm, filters=DashboardFilters(period=Q3), order="name")
+
+    assert [(card.name, card.score) for card in ranked] == [
+        ("Dodi D", D("4.50")),
+        ("Cici C", D("4.14")),
+        ("Anna A", D("2.00")),
+        ("Bima B", None),
+    ]
+    assert [card.user_id for card in by_name] == [anna.pk, bima.pk, cici.pk, dodi.pk]
+    # The list leaves the trend to scorecard_details, which the pages ask for the RMs they show.
+    assert all(card.trend == [] for card in ranked)
+
+
+def test_scorecard_details_fill_only_the_cards_asked_for(gm, django_assert_num_queries):
+    rms = [_rm_with_job(gm, first_name=f"Rm{n}") for n in range(3)]
+    for rm in rms:
+        _scores(rm, Q3, cadence=5, growth=3)
+        _scores(rm, Q2, cadence=3, growth=3)
+    EvaluationFactory(relationship_manager=rms[0], period=Q3, evaluator=gm, total=D("3.00"))
+    cards = selectors.scorecard_list(user=gm, filters=DashboardFilters(period=Q3), order="name")
+
+    # earlier periods' metrics; their evaluations; the criterion scores of the shown evaluation
+    with django_assert_num_queries(3):
+        selectors.scorecard_details(user=gm, cards=cards[:2], filters=DashboardFilters(period=Q3))
+
+    assert [point.score for point in cards[0].trend][-2:] == [D("3.00"), D("3.00")]
+    assert [point.score for point in cards[1].trend][-2:] == [D("3.00"), D("4.14")]
+    assert cards[2].trend == []
 
 
 def test_scorecard_load_against_capacity(gm):
@@ -189,7 +238,7 @@ def test_segment_and_city_keep_the_rms_with_such_key_accounts(gm):
     by_city = selectors.scorecard_list(user=gm, filters=DashboardFilters(period=Q3, city="Medan"))
     by_segment = selectors.scorecard_list(user=gm, filters=DashboardFilters(period=Q3, segment="champion"))
 
-    assert [card.user for card in by_city] == [rina]
+    assert [card.user_id for card in by_city] == [rina.pk]
     assert by_segment == []
     assert len(selectors.scorecard_list(user=gm, filters=DashboardFilters(period=Q3))) == 2
 

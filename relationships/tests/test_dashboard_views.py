@@ -86,7 +86,7 @@ def test_an_rm_sees_only_their_own_scorecard(client, world):
 
     response = client.get(_url("scorecards"))
 
-    assert [card.user for card in response.context["cards"]] == [world["rina"]]
+    assert [card.user_id for card in response.context["cards"]] == [world["rina"].pk]
     assert "Rudi" not in response.content.decode()
     assert client.get(_url("scorecard_rm", world["rina"].pk)).status_code == 200
     assert client.get(_url("scorecard_rm", world["rudi"].pk)).status_code == 404
@@ -112,6 +112,52 @@ def test_scorecards_show_measured_only_scores_criteria_and_load(gm_client, world
     assert "<svg" in html
 
 
+def test_scorecards_show_a_page_of_rms_best_first_and_the_csv_has_all(gm_client, gm, world, monkeypatch):
+    monkeypatch.setattr("relationships.selectors.DASHBOARD_PAGE_SIZE", 2)
+    best = _rm(gm, "Ayu", cadence=5, growth=5)  # 5.00, then Rina 4.14, then Rudi 2.00
+
+    first = gm_client.get(_url("scorecards", city="Medan", segment="at_risk"))
+    everyone = gm_client.get(_url("scorecards"))
+    second = gm_client.get(_url("scorecards", page=2))
+    html = everyone.content.decode()
+
+    # Segment and city keep the RMs with such key accounts: only Rudi has one in Medan.
+    assert [card.user_id for card in first.context["cards"]] == [world["rudi"].pk]
+    assert [card.user_id for card in everyone.context["cards"]] == [best.pk, world["rina"].pk]
+    assert [card.user_id for card in second.context["cards"]] == [world["rudi"].pk]
+    assert [row[0] for row in everyone.context["scores_chart"].rows] == ["Ayu Test", "Rina Test"]
+    assert "?sort=-score&amp;page=2#scorecards" not in html and "?page=2#scorecards" in html
+    assert "the CSV has all of them" in html
+    # The page's RMs only have their trend read.
+    assert [len(card.trend) for card in second.context["cards"]] == [6]
+    scores = gm_client.get(_url("scorecards", export="scores")).content.decode("utf-8-sig")
+    trend = gm_client.get(_url("scorecards", export="trend")).content.decode("utf-8-sig")
+    assert len(list(csv.DictReader(io.StringIO(scores)))) == 3
+    assert len(list(csv.DictReader(io.StringIO(trend)))) == 3 * 6
+
+
+def test_scorecards_sort_by_name_and_the_pages_keep_the_filters(gm_client, gm, world, monkeypatch):
+    monkeypatch.setattr("relationships.selectors.DASHBOARD_PAGE_SIZE", 1)
+
+    response = gm_client.get(_url("scorecards", period=PERIOD.key, sort="name"))
+    html = response.content.decode()
+
+    assert [card.name for card in response.context["cards"]] == ["Rina Test"]
+    assert f"?period={PERIOD.key}&amp;sort=name&amp;page=2#scorecards" in html
+    assert 'aria-sort="ascending"' in html
+    assert gm_client.get(_url("scorecards", sort="colour")).context["order"] == "-score"
+
+
+def test_scorecards_trend_chart_draws_the_best_scores_of_the_page(gm_client, gm, world, monkeypatch):
+    monkeypatch.setattr("relationships.views_dashboards.TREND_SERIES", 1)
+
+    response = gm_client.get(_url("scorecards", sort="name"))
+
+    chart = response.context["trend_chart"]
+    assert chart.columns[1:] == ["Rina Test"]  # 4.14 against Rudi's 2.00
+    assert "1 relationship manager with the best score on this page" in response.content.decode()
+
+
 def test_scorecard_links_a_visible_evaluation(gm_client, gm, world):
     evaluation = EvaluationFactory(relationship_manager=world["rina"], period=PERIOD, evaluator=gm, total=D("3.50"))
 
@@ -120,6 +166,9 @@ def test_scorecard_links_a_visible_evaluation(gm_client, gm, world):
     assert 'data-score="3.50"' in html
     assert 'data-basis="draft"' in html
     assert reverse("relationships:evaluation_detail", args=[evaluation.pk]) in html
+    assert f'data-evaluation="{evaluation.pk}"' in html
+    drill_down = gm_client.get(_url("scorecard_rm", world["rina"].pk)).content.decode()
+    assert f'data-evaluation="{evaluation.pk}"' in drill_down
 
 
 def test_drill_down_shows_metrics_in_words_bands_and_accounts(gm_client, world):
@@ -127,6 +176,7 @@ def test_drill_down_shows_metrics_in_words_bands_and_accounts(gm_client, world):
     html = response.content.decode()
 
     assert "9 of 10 cadence intervals had a contact" in html
+    assert "Relationship manager (v1) · 1 of 3" in html
     assert 'id="band-table"' in html and "≥ 95" in html
     assert "PT Untung" in html and "PT Rugi" not in html
     assert reverse("relationships:key_account_detail", args=[response.context["rows"][0]["row"].key_account_id]) in html
@@ -247,6 +297,25 @@ def test_programme_dashboard_shows_movement_cadence_and_per_rm(gm_client, world)
         assert f'id="{chart}"' in html
 
 
+def test_programme_per_rm_table_is_paged_with_the_total_over_all(gm_client, gm, world, monkeypatch):
+    monkeypatch.setattr("relationships.selectors.DASHBOARD_PAGE_SIZE", 1)
+
+    by_name = gm_client.get(_url("programme_dashboard"))
+    laggards = gm_client.get(_url("programme_dashboard", sort="adherence"))
+    html = by_name.content.decode()
+
+    assert [rm.name for rm in by_name.context["rms"]] == ["Rina Test"]
+    # The tiles and the table's total stay over every RM: (4 + 1) / (4 + 4).
+    assert by_name.context["health"].total.adherence == D("0.625")
+    assert by_name.context["health"].total.key_accounts == 2
+    assert [row[0] for row in by_name.context["cadence_chart"].rows] == ["Rina Test"]
+    assert "?page=2#per-rm" in html and "the CSV has all of them" in html
+    # Lowest cadence adherence first: Rudi kept 1 of 4.
+    assert [rm.name for rm in laggards.context["rms"]] == ["Rudi Test"]
+    rms = gm_client.get(_url("programme_dashboard", export="rms")).content.decode("utf-8-sig")
+    assert len(list(csv.DictReader(io.StringIO(rms)))) == 2
+
+
 def test_profitability_leads_with_the_answer(gm_client, world):
     response = gm_client.get(_url("profitability"))
     html = response.content.decode()
@@ -282,15 +351,17 @@ def test_profitability_sorts_by_worst_return(gm_client, world):
     assert [a["row"].customer.name for a in response.context["accounts"]] == ["PT Rugi", "PT Untung"]
 
 
-def test_key_account_table_is_paginated_by_fifty(gm_client, gm, world):
+def test_key_account_table_is_paginated_by_twenty_five(gm_client, gm, world):
     rm = world["rina"]
-    for n in range(51):
+    for n in range(24):
         _account(rm, f"PT Nomor {n:02d}")
 
     response = gm_client.get(_url("profitability", sort="name"))
+    last = gm_client.get(_url("profitability", sort="name", page=2))
 
-    assert response.context["page"].paginator.count == 53
-    assert len(response.context["accounts"]) == 50
+    assert response.context["page"].paginator.count == 26
+    assert len(response.context["accounts"]) == 25
+    assert [account["row"].customer.name for account in last.context["accounts"]] == ["PT Untung"]
 
 
 # -- contact costs ------------------------------------------------------------------------------------
@@ -332,8 +403,9 @@ BOARD = 6
 @pytest.mark.parametrize("extra", [1, 4])
 def test_scorecards_query_budget(gm_client, gm, world, extra, django_assert_num_queries):
     _more(world, gm, extra)
-    # board; profiles (user, job description, load); criteria; metrics of 6 periods; evaluations; their scores
-    with django_assert_num_queries(BOARD + 5):
+    # board; every RM's profile (user, job description, load), criteria, metrics and evaluations of the
+    # period; the page's RMs' metrics and evaluations of the 5 periods before, their evaluations' scores
+    with django_assert_num_queries(BOARD + 7):
         assert gm_client.get(_url("scorecards")).status_code == 200
 
 
@@ -343,8 +415,8 @@ def test_scorecard_drill_down_query_budget(gm_client, gm, world, extra, django_a
     for n in range(extra):
         _account(world["rina"], f"PT Rina {n}")
     EvaluationFactory(relationship_manager=world["rina"], period=PERIOD, evaluator=gm, total=D("3.00"))
-    # board; the scorecard (5 as above); count and page of the RM's key accounts
-    with django_assert_num_queries(BOARD + 7):
+    # board; the scorecard (7 as above); count and page of the RM's key accounts
+    with django_assert_num_queries(BOARD + 9):
         assert gm_client.get(_url("scorecard_rm", world["rina"].pk)).status_code == 200
 
 
@@ -375,8 +447,8 @@ def test_profitability_export_query_budget(gm_client, gm, world, extra, django_a
 def test_scorecards_query_budget_for_an_rm(client, world, django_assert_num_queries):
     client.force_login(world["rina"])
     # session, user, role; industries and cities of their key accounts; computation; profiles; criteria;
-    # metrics; evaluations (no scores: a draft is not theirs to see)
-    with django_assert_num_queries(9):
+    # metrics and evaluations of the period; of the 5 periods before (no scores: a draft is not theirs to see)
+    with django_assert_num_queries(11):
         assert client.get(_url("scorecards")).status_code == 200
 
 

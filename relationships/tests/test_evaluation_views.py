@@ -185,6 +185,24 @@ def test_start_refusals_are_shown_at_the_fields_and_keep_the_input(gm_client, gm
     assert later.status_code == 200 and "period" in later.context["form"].errors
 
 
+def test_start_form_preselects_the_rm_and_period_of_the_scorecards_link(gm_client, gm):
+    rina = rm_with_job(gm=gm, first_name="Rina", last_name="Wijaya")
+    today = timezone.localdate()
+    earlier = latest_closed(PeriodKind.QUARTER, today).previous()
+    last_year = Period.of(PeriodKind.YEAR, today).previous()
+
+    quarter = gm_client.get(url("evaluation_start"), {"relationship_manager": rina.pk, "period": earlier.key})
+    year = gm_client.get(url("evaluation_start"), {"relationship_manager": rina.pk, "period": last_year.key})
+    unknown = gm_client.get(url("evaluation_start"), {"period": "2026-Q9"})
+
+    html = html_of(quarter)
+    assert f'<option value="{rina.pk}" selected>' in html
+    assert f'<option value="{earlier.key}" selected>' in html
+    assert f'<option value="{last_year.key}" selected>' in html_of(year)
+    # Not a period the form offers: the default (the latest closed quarter) stays selected.
+    assert unknown.context["form"]["period"].value() == latest_closed(PeriodKind.QUARTER, today).key
+
+
 # -- one evaluation --------------------------------------------------------------------------------
 
 
