@@ -26,7 +26,9 @@ def test_compiled_catalogue_matches_the_po_file():
     with (LOCALE / "django.mo").open("rb") as handle:
         compiled = gettext.GNUTranslations(handle)
     for entry in polib.pofile(str(LOCALE / "django.po")).translated_entries():
-        if entry.msgid_plural:
+        if entry.msgid_plural and entry.msgctxt:
+            assert compiled.npgettext(entry.msgctxt, entry.msgid, entry.msgid_plural, 1) == entry.msgstr_plural[0]
+        elif entry.msgid_plural:
             assert compiled.ngettext(entry.msgid, entry.msgid_plural, 1) == entry.msgstr_plural[0]
         elif entry.msgctxt:  # the same words in another context (pgettext) may translate differently
             assert compiled.pgettext(entry.msgctxt, entry.msgid) == entry.msgstr, (entry.msgctxt, entry.msgid)
