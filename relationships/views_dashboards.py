@@ -20,12 +20,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import floatformat
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -46,6 +46,7 @@ from .models import Metric, PeriodComputation, RelationshipManagerProfile, Relat
 from .periods import Period
 from .selectors.evaluations import evaluation_bands, metric_numbers_text, metric_value_text
 from .services.figures import contact_cost_rates, contact_cost_rates_save, period_request
+from .views import _is_manager, _require_manager
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 TIMES = "\u00d7"
@@ -74,23 +75,6 @@ def segment_label(key: str) -> str:
 
 
 # -- requests, filters and the period's computation -----------------------------------------------
-
-
-def _is_manager(request: HttpRequest) -> bool:
-    return role_of(request.user) in SEES_ALL
-
-
-def _require_manager(request: HttpRequest) -> None:
-    if not _is_manager(request):
-        raise PermissionDenied
-
-
-def _url_if_exists(name: str, *args: Any) -> str:
-    """Links to pages another change brings (the evaluations): left out rather than shown dead."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
 
 
 @dataclass
@@ -194,7 +178,7 @@ def _require_scorecard_reader(request: HttpRequest) -> None:
 
 
 def _evaluation_url(evaluation_id: int | None) -> str:
-    return _url_if_exists("relationships:evaluation_detail", evaluation_id) if evaluation_id is not None else ""
+    return reverse("relationships:evaluation_detail", args=[evaluation_id]) if evaluation_id is not None else ""
 
 
 def _scorecard_exports(cards: list[selectors.Scorecard], period: Period) -> dict[str, Export]:
@@ -371,7 +355,7 @@ def scorecards(request: HttpRequest) -> HttpResponse:
         cards=shown,
         page=page,
         order=order,
-        evaluate_url=_url_if_exists("relationships:evaluation_start"),
+        evaluate_url=reverse("relationships:evaluation_start"),
         **_page_queries(request),
         **_scorecard_charts(shown, page, board.period),
     )

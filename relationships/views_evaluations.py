@@ -22,23 +22,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import SEES_ALL
 from crm_project.form_errors import apply_service_errors
-from crm_project.roles import role_of
 
 from . import selectors, services
 from .forms import person_name
 from .forms_evaluations import SCORE_WORDS, EvaluationFilterForm, EvaluationScoresForm, EvaluationStartForm
 from .models import Evaluation
 from .periods import PeriodKind, latest_closed
+from .views import _is_manager
 
 PAGE_SIZE = 25
 # By number and by the text of a form's choice value, for the templates' lookups.
 WORDS = {**SCORE_WORDS, **{str(score): words for score, words in SCORE_WORDS.items()}}
-
-
-def _is_manager(request: HttpRequest) -> bool:
-    return role_of(request.user) in SEES_ALL
 
 
 def _evaluation(request: HttpRequest, pk: int) -> Evaluation:
