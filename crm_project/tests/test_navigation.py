@@ -8,12 +8,12 @@ def entries(role, view_name=""):
     return {item.url_name: active for item, active in nav_for(role, view_name)}
 
 
-def test_gm_and_admin_get_the_dashboards_rm_their_scorecard_rep_neither():
+def test_gm_and_admin_get_the_dashboards_in_the_main_navigation_rm_and_rep_do_not():
     for role in (Role.GENERAL_MANAGER, Role.ADMIN):
         assert "relationships:profitability" in entries(role)
         assert "relationships:scorecards" not in entries(role)
-    assert "relationships:scorecards" in entries(Role.RELATIONSHIP_MANAGER)
     assert "relationships:profitability" not in entries(Role.RELATIONSHIP_MANAGER)
+    assert "relationships:scorecards" not in entries(Role.RELATIONSHIP_MANAGER)  # a programme tab instead
     rep = entries(Role.SALES_REP)
     assert "relationships:profitability" not in rep and "relationships:scorecards" not in rep
 
