@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django import template
@@ -30,7 +30,9 @@ def percent(value: Any, places: int = 1) -> str:
     ratio = _ratio(value)
     if ratio is None:
         return ""
-    return f"{number_format(ratio * 100, decimal_pos=int(places), use_l10n=True, force_grouping=True)}%"
+    # number_format cuts digits off; round half up first (0.12345 -> 12.3%, 0.12355 -> 12.4%).
+    shown = (ratio * 100).quantize(Decimal(1).scaleb(-int(places)), rounding=ROUND_HALF_UP)
+    return f"{number_format(shown, decimal_pos=int(places), use_l10n=True, force_grouping=True)}%"
 
 
 @register.filter
