@@ -25,14 +25,14 @@ class NavItem:
     url_name: str
     icon: str
     roles: frozenset[Role] = ALL_ROLES
-    # Other URL name prefixes that mark this entry as the current one, and ones that do not.
+    # Other URL name prefixes that mark this entry as the current one.
     active_prefixes: tuple[str, ...] = ()
-    except_prefixes: tuple[str, ...] = ()
 
-    def is_active(self, view_name: str) -> bool:
-        if self.except_prefixes and view_name.startswith(self.except_prefixes):
-            return False
-        return view_name == self.url_name or view_name.startswith(self.active_prefixes)
+    def claim(self, view_name: str) -> int:
+        """How specifically this entry names the view (the length of what matched), or 0."""
+        if view_name == self.url_name:
+            return len(view_name)
+        return max((len(prefix) for prefix in self.active_prefixes if view_name.startswith(prefix)), default=0)
 
 
 NAV_ITEMS: list[NavItem] = [
@@ -46,13 +46,13 @@ NAV_ITEMS: list[NavItem] = [
     ),
     NavItem(_("Customers"), "accounts:customer_list", "buildings", active_prefixes=("accounts:",)),
     # One entry for the whole programme: key accounts, plans, RMs, trainings, job descriptions
-    # and evaluations; the dashboards have their own.
+    # and evaluations; the dashboards have their own for the roles that see it (the entry naming
+    # a page most specifically is the current one), and an RM's scorecard stays under this one.
     NavItem(
         _("Key accounts"),
         "relationships:key_account_list",
         "star",
         active_prefixes=("relationships:",),
-        except_prefixes=DASHBOARD_VIEWS,
     ),
     # The GM's Monday page first; the other dashboards are tabs on it. An RM's scorecard is a
     # tab of the programme's pages (one more top entry would not fit a 1280 px laptop).
@@ -77,7 +77,11 @@ NAV_ITEMS: list[NavItem] = [
 
 
 def nav_for(role: Role | None, view_name: str = "") -> list[tuple[NavItem, bool]]:
-    """The entries this role sees, each with whether it is the current page."""
+    """The entries this role sees, each with whether it is the current page: of the entries that
+    claim the view, the one that names it most specifically."""
     if role is None:
         return []
-    return [(item, item.is_active(view_name)) for item in NAV_ITEMS if role in item.roles]
+    items = [item for item in NAV_ITEMS if role in item.roles]
+    claims = [item.claim(view_name) if view_name else 0 for item in items]
+    best = max(claims, default=0)
+    return [(item, bool(best) and claim == best) for item, claim in zip(items, claims, strict=True)]

@@ -25,3 +25,12 @@ def test_a_dashboard_page_marks_dashboards_current_not_key_accounts():
     on_evaluation = entries(Role.GENERAL_MANAGER, "relationships:evaluation_detail")
     assert on_evaluation["relationships:key_account_list"] is True
     assert on_evaluation["relationships:profitability"] is False
+
+
+def test_an_rms_scorecard_is_under_key_accounts_the_programme_entry_they_have():
+    on_scorecard = entries(Role.RELATIONSHIP_MANAGER, "relationships:scorecard_rm")
+    assert [url for url, active in on_scorecard.items() if active] == ["relationships:key_account_list"]
+    on_insights = entries(Role.RELATIONSHIP_MANAGER, "insights:segment_overview")
+    assert [url for url, active in on_insights.items() if active] == ["insights:segment_overview"]
+    assert not any(entries(Role.RELATIONSHIP_MANAGER, "login").values())
+    assert not any(entries(Role.RELATIONSHIP_MANAGER).values())
