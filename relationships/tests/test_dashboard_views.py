@@ -146,6 +146,18 @@ def test_scorecards_sort_by_name_and_the_pages_keep_the_filters(gm_client, gm, w
     assert f"?period={PERIOD.key}&amp;sort=name&amp;page=2#scorecards" in html
     assert 'aria-sort="ascending"' in html
     assert gm_client.get(_url("scorecards", sort="colour")).context["order"] == "-score"
+    # Phones hide the table header: the same orders as links above the cards, the current one marked.
+    phone = html[html.index('id="sort-phone"') : html.index("</p>", html.index('id="sort-phone"'))]
+    assert f'href="?period={PERIOD.key}&amp;sort=-score" class="dash-sort"' in phone
+    assert f'href="?period={PERIOD.key}&amp;sort=name" class="dash-sort active"' in phone
+
+
+def test_programme_per_rm_sorts_on_a_phone_too(gm_client, world):
+    html = gm_client.get(_url("programme_dashboard", sort="-overdue")).content.decode()
+
+    phone = html[html.index('id="sort-phone"') : html.index("</p>", html.index('id="sort-phone"'))]
+    assert 'href="?sort=adherence#per-rm" class="dash-sort"' in phone
+    assert 'href="?sort=-overdue#per-rm" class="dash-sort active"' in phone
 
 
 def test_scorecards_trend_chart_draws_the_best_scores_of_the_page(gm_client, gm, world, monkeypatch):

@@ -236,6 +236,15 @@ def test_detail_shows_criteria_measured_values_and_the_data_behind_them(gm_clien
     assert 'id="figures-recomputed"' not in html
 
 
+def test_the_score_button_is_a_verb_in_indonesian(gm_client, draft):
+    gm_client.cookies["relasi_language"] = "id"
+
+    html = gm_client.get(draft.get_absolute_url()).content.decode()
+
+    button = html[html.index('id="score-evaluation"') : html.index("</a>", html.index('id="score-evaluation"'))]
+    assert button.endswith(" Beri skor")
+
+
 def test_detail_says_when_the_figures_were_computed_again_after_the_evaluation_read_them(gm_client, draft):
     PeriodComputationFactory(period=Q2, finished_at=draft.data_computed_at + dt.timedelta(hours=2))
     assert 'id="figures-recomputed"' in html_of(gm_client.get(draft.get_absolute_url()))
