@@ -342,6 +342,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 ROLLUP_SHARD_SIZE = env_int("ROLLUP_SHARD_SIZE", 250_000)
 ROLLUP_INCREMENTAL_MAX = env_int("ROLLUP_INCREMENTAL_MAX", 50_000)
 ROLLUP_WORK_MEM = env_str("ROLLUP_WORK_MEM", "256MB")
+# PostgreSQL workers that may join the full rollup's aggregate (0: the rollup's process alone).
+ROLLUP_PARALLEL_WORKERS = env_int("ROLLUP_PARALLEL_WORKERS", 1)
 
 # Key-account programme: assigning an RM without a valid relationship-marketing
 # training warns; with this on, it is refused.

@@ -98,6 +98,11 @@ class _Dialect:
             return f"(({expr}) * 100)::bigint"
         return f"CAST(round(({expr}) * 100) AS INTEGER)"
 
+    def sum_cents(self, expr: str) -> str:
+        """sum() of whole cents, as a bigint: on PostgreSQL through the by-value aggregate of
+        migration 0005 (sum(bigint) keeps a 128-bit state per group and returns numeric)."""
+        return f"insights_sum_cents({expr})" if self.postgres else f"sum({expr})"
+
     def money(self, sum_expr: str) -> str:
         if self.postgres:
             return f"(({sum_expr})::numeric / 100)::numeric(18, 2)"
@@ -150,25 +155,29 @@ def _window_params(as_of: dt.date) -> dict[str, Any]:
     }
 
 
-def _aggregate_sql(d: _Dialect, where: str = "", *, bounded: bool = True, cents: bool = False) -> str:
+def _aggregate_sql(
+    d: _Dialect, where: str = "", *, bounded: bool = True, cents: bool = False, parallel: bool = False
+) -> str:
     """Purchases aggregated per customer; `bounded=False` when no purchase is dated after as_of.
 
     With `cents`, the three sums stay whole cents (integers; `_scores_sql` turns them into money
-    after sorting by them: narrower rows and integer comparisons in its sorts).
+    after sorting by them: narrower rows and integer comparisons in its sorts). `parallel` leaves
+    out the fence below, which would keep PostgreSQL's workers from aggregating their share.
     """
     money = (lambda total: total) if cents else d.money
     in_12m = "FILTER (WHERE p.purchased_on > %(d365)s)"
     in_prev = "FILTER (WHERE p.purchased_on > %(d730)s AND p.purchased_on <= %(d365)s)"
     # Each amount is turned into cents once, in the subquery: inlined (PostgreSQL flattens it unless
     # OFFSET 0 keeps it apart) the conversion ran once per sum, about 1.4 s more at 10 million rows.
-    fence = " OFFSET 0" if d.postgres else ""
+    fence = " OFFSET 0" if d.postgres and not parallel else ""
+    total = d.sum_cents("p.cents")
     return f"""
         SELECT p.customer_id AS customer_id,
                max(p.purchased_on) AS last_purchase_on,
                count(*) AS frequency,
-               {money("sum(p.cents)")} AS monetary,
-               COALESCE({money(f"sum(p.cents) {in_12m}")}, 0) AS revenue_12m,
-               COALESCE({money(f"sum(p.cents) {in_prev}")}, 0) AS revenue_prev_12m
+               {money(total)} AS monetary,
+               COALESCE({money(f"{total} {in_12m}")}, 0) AS revenue_12m,
+               COALESCE({money(f"{total} {in_prev}")}, 0) AS revenue_prev_12m
         FROM (
             SELECT p.customer_id, p.purchased_on, {d.cents("p.amount")} AS cents
             FROM insights_purchase p
@@ -257,17 +266,10 @@ def _upsert_sql(
     derived figures are computed only for the rows that get written. Unscored
     (incremental) upserts keep a row's scores and give a new row 0 until rescoring.
     """
-    derived = _derived_sql(d, "s")
     compared = (*BASE_COLUMNS, *(SCORE_COLUMNS[:3] if scored else ()))
-    if scored:
-        written = (*FIGURE_COLUMNS, *SCORE_COLUMNS)
-        values = {c: derived.get(c, f"s.{c}") for c in written}
-    else:
-        written = FIGURE_COLUMNS
-        values = {c: derived.get(c, f"s.{c}") for c in written} | dict.fromkeys(SCORE_COLUMNS[:3], "0")
-        values["segment"] = "''"
-    columns = ("customer_id", *extra, *values, "computed_at")
-    selected = ("s.customer_id", *extra.values(), *values.values(), "%(now)s")
+    written = (*FIGURE_COLUMNS, *SCORE_COLUMNS) if scored else FIGURE_COLUMNS
+    values = _row_values(d, extra, scored=scored)
+    columns, selected = tuple(values), tuple(values.values())
     updates = ", ".join(f"{c} = excluded.{c}" for c in (*written, "computed_at"))
     match = " AND ".join(["t.customer_id = s.customer_id", *(f"t.{c} = {v}" for c, v in extra.items())])
     changed = d.distinct(["t.as_of", *(f"t.{c}" for c in compared)], ["%(as_of)s", *(f"s.{c}" for c in compared)])
@@ -281,6 +283,20 @@ def _upsert_sql(
         LEFT JOIN {target} t ON {match}
         WHERE t.customer_id IS NULL OR {changed}
         ON CONFLICT ({", ".join(key)}) DO UPDATE SET {updates}"""
+
+
+def _row_values(d: _Dialect, extra: dict[str, str], *, scored: bool = True) -> dict[str, str]:
+    """Every column of a written row and its expression over the base row `s` (see `_base_sql`).
+
+    Unscored (incremental) rows get 0 scores and no segment until they are rescored.
+    """
+    derived = _derived_sql(d, "s")
+    if scored:
+        values = {c: derived.get(c, f"s.{c}") for c in (*FIGURE_COLUMNS, *SCORE_COLUMNS)}
+    else:
+        values = {c: derived.get(c, f"s.{c}") for c in FIGURE_COLUMNS} | dict.fromkeys(SCORE_COLUMNS[:3], "0")
+        values["segment"] = "''"
+    return {"customer_id": "s.customer_id", **extra, **values, "computed_at": "%(now)s"}
 
 
 def _work_mem() -> str:
@@ -305,11 +321,32 @@ def _rollup_transaction() -> Iterator[Any]:
         yield cursor
 
 
-def _work_table_fill(cursor: Any, d: _Dialect, params: dict[str, Any], source: str, *, cents: bool = False) -> int:
+def _parallel_workers(d: _Dialect) -> int:
+    """Workers PostgreSQL may add to the full aggregate (ROLLUP_PARALLEL_WORKERS; 0 on SQLite)."""
+    return max(0, int(settings.ROLLUP_PARALLEL_WORKERS)) if d.postgres else 0
+
+
+@contextmanager
+def _parallel(cursor: Any, workers: int) -> Iterator[None]:
+    """Let PostgreSQL add `workers` to the statements inside (a `CREATE TABLE AS` may run in
+    parallel; an `INSERT ... SELECT` never does): each worker aggregates its share of the
+    purchases, the leader combines them and scores. Measured at 10 million purchases on 2
+    cores: the aggregate in about 5.5 s instead of 7.5 s."""
+    if workers:
+        cursor.execute(f"SET LOCAL max_parallel_workers_per_gather = {int(workers)}")
+    yield
+    if workers:
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+
+
+def _work_table_fill(
+    cursor: Any, d: _Dialect, params: dict[str, Any], source: str, *, cents: bool = False, workers: int = 0
+) -> int:
     """The scored aggregates of `source` into the work table; returns how many customers it holds."""
     cursor.execute(f"DROP TABLE IF EXISTS {WORK_TABLE}")
-    cursor.execute(f"CREATE TEMP TABLE {WORK_TABLE} AS {_scores_sql(d, source, cents=cents)}", params)
-    customers = cursor.rowcount
+    with _parallel(cursor, workers):
+        cursor.execute(f"CREATE TEMP TABLE {WORK_TABLE} AS {_scores_sql(d, source, cents=cents)}", params)
+        customers = cursor.rowcount
     if customers < 0:  # a driver that does not report it
         customers = _count(cursor, f"SELECT count(*) FROM {WORK_TABLE}")
     if d.postgres:
@@ -341,11 +378,12 @@ def full(*, as_of: dt.date) -> tuple[int, int]:
     d = _Dialect()
     params = _window_params(as_of)
     with _rollup_transaction() as cursor:
-        aggregate = _aggregate_sql(d, bounded=_has_later_purchases(as_of), cents=True)
+        workers = _parallel_workers(d)
+        aggregate = _aggregate_sql(d, bounded=_has_later_purchases(as_of), cents=True, parallel=workers > 0)
         plan = _swap_plan(cursor, as_of) if d.postgres else None
         if plan is not None:
-            return _swap_write(cursor, d, params, aggregate, plan)
-        params["n"] = _work_table_fill(cursor, d, params, aggregate, cents=True)
+            return _swap_write(cursor, d, params, aggregate, plan, workers)
+        params["n"] = _work_table_fill(cursor, d, params, aggregate, cents=True, workers=workers)
         # Everything pending is in the aggregate (same snapshot): nothing is left to merge.
         cursor.execute(f"DELETE FROM {PENDING_TABLE}")
         changed = _write_scored(cursor, d, params, target=RFM_TABLE)
@@ -387,8 +425,9 @@ SWAP_TABLE = "insights_customerrfm_swap"
 class _SwapPlan:
     """How to rebuild the current table under another name and put it in the old one's place."""
 
-    create: str  # the new, empty table: the old one's columns, checks and storage parameters
-    build: list[str] = field(default_factory=list)  # after the fill: indexes, keys, grants
+    options: str  # the old table's storage parameters, as a WITH clause
+    columns: dict[str, str] = field(default_factory=dict)  # name: type, in the old table's order
+    build: list[str] = field(default_factory=list)  # after the fill: NOT NULL and checks, indexes, keys, grants
     rename: list[str] = field(default_factory=list)  # after the swap: the old names back
     checks: list[str] = field(default_factory=list)  # before the old table is dropped
     old_rows: bool = False
@@ -409,10 +448,21 @@ _SWAP_CHECK = """
       AND NOT EXISTS (SELECT 1 FROM pg_statistic_ext se WHERE se.stxrelid = c.oid)
       AND NOT EXISTS (SELECT 1 FROM pg_policy po WHERE po.polrelid = c.oid)
       AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attacl IS NOT NULL)
+      AND NOT EXISTS (SELECT 1 FROM pg_description ds WHERE ds.objoid = c.oid AND ds.classoid = 'pg_class'::regclass)
       AND NOT EXISTS (
           SELECT 1 FROM pg_depend dp WHERE dp.refobjid = c.oid AND dp.refclassid = 'pg_class'::regclass
           AND (dp.classid = 'pg_rewrite'::regclass OR (
               dp.classid = 'pg_class'::regclass AND dp.objid IN (SELECT oid FROM pg_class WHERE relkind = 'S'))))"""
+# The columns, in order; a column with anything `CREATE TABLE AS` would not carry over (a default,
+# identity, generated value, collation, statistics target, storage or compression of its own)
+# makes the rebuild give way to the upsert.
+_SWAP_COLUMNS = """
+    SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+           a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> '' OR a.attcollation <> t.typcollation
+           OR COALESCE(a.attstattarget, -1) >= 0 OR a.attstorage <> t.typstorage OR a.attcompression <> ''
+    FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+    WHERE a.attrelid = to_regclass(%s) AND a.attnum > 0 AND NOT a.attisdropped
+    ORDER BY a.attnum"""
 _INDEX_DEF = re.compile(r"CREATE (UNIQUE )?INDEX \S+ ON (?:ONLY )?\S+ (USING .+)", re.DOTALL)
 
 
@@ -428,11 +478,25 @@ def _swap_plan(cursor: Any, as_of: dt.date) -> _SwapPlan | None:
     if found is None:
         return None
     quote = connection.ops.quote_name
-    options = f" WITH ({', '.join(found[0])})" if found[0] else ""
-    plan = _SwapPlan(
-        create=f"CREATE TABLE {SWAP_TABLE} (LIKE {RFM_TABLE} INCLUDING ALL EXCLUDING INDEXES){options}",
-        old_rows=row is not None,
+    plan = _SwapPlan(options=f" WITH ({', '.join(found[0])})" if found[0] else "", old_rows=row is not None)
+    cursor.execute(_SWAP_COLUMNS, [RFM_TABLE])
+    constraints = []  # NOT NULL and checks: added in one ALTER TABLE, verified in one pass over the rows
+    for name, kind, not_null, special in cursor.fetchall():
+        if special:
+            return None
+        plan.columns[name] = kind
+        if not_null:
+            constraints.append(f"ALTER COLUMN {quote(name)} SET NOT NULL")
+    if set(plan.columns) != set(_row_values(_Dialect(), {})):  # a column the rollup does not write
+        return None
+    cursor.execute(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = to_regclass(%s) "
+        "AND contype = 'c' ORDER BY conname",
+        [RFM_TABLE],
     )
+    constraints += [f"ADD CONSTRAINT {quote(name)} {definition}" for name, definition in cursor.fetchall()]
+    if constraints:
+        plan.build.append(f"ALTER TABLE {SWAP_TABLE} {', '.join(constraints)}")
     # Indexes and index-backed constraints are built under temporary names (index names are unique
     # per schema), then renamed; a foreign key is added under its own name and checked in one join.
     cursor.execute(
@@ -479,21 +543,31 @@ def _swap_plan(cursor: Any, as_of: dt.date) -> _SwapPlan | None:
     return plan
 
 
-def _swap_write(cursor: Any, d: _Dialect, params: dict[str, Any], aggregate: str, plan: _SwapPlan) -> tuple[int, int]:
+def _swap_write(
+    cursor: Any, d: _Dialect, params: dict[str, Any], aggregate: str, plan: _SwapPlan, workers: int
+) -> tuple[int, int]:
     """Every row changes: build the new table beside the old one, then swap it in (same transaction).
 
-    The rows go into a new table without indexes, straight from the scored aggregate (no work
-    table, no comparison with the old rows, no index maintenance per row, no deferred foreign-key
-    check per row), and the indexes and keys are built once afterwards. The old table stays
+    One `CREATE TABLE AS` (parallel, with `workers`) writes the scored rows straight into a new
+    table with the old one's column types: no work table, no comparison with the old rows, no
+    index maintenance per row, no deferred foreign-key check per row. Its NOT NULLs, checks,
+    indexes and keys are added once afterwards. The old table stays
     readable until the swap at the end (drop, rename: a moment under an exclusive lock); a
     reader sees the old table or the new one, and a failure rolls everything back.
     """
     cursor.execute(f"SET LOCAL maintenance_work_mem = '{_work_mem()}'")
     cursor.execute(f"DROP TABLE IF EXISTS {SWAP_TABLE}")
-    cursor.execute(plan.create)
+    values = _row_values(d, {})
+    quote = connection.ops.quote_name
+    selected = ", ".join(f"({values[name]})::{kind} AS {quote(name)}" for name, kind in plan.columns.items())
     source = f"({_scores_sql(d, aggregate, cents=True)})"
-    cursor.execute(_upsert_sql(d, target=SWAP_TABLE, source=source, key=(), extra={}, empty=True), params)
-    rows = max(cursor.rowcount, 0)
+    with _parallel(cursor, workers):
+        cursor.execute(
+            f"CREATE TABLE {SWAP_TABLE}{plan.options} AS SELECT {selected} "
+            f"FROM ({_base_sql(d, source, scored=True)}) s",
+            params,
+        )
+        rows = max(cursor.rowcount, 0)
     # Everything pending is in the aggregate: nothing is left to merge.
     cursor.execute(f"DELETE FROM {PENDING_TABLE}")
     for sql in plan.build:

@@ -30,7 +30,7 @@ postgres_only = pytest.mark.skipif("connection.vendor != 'postgresql'", reason="
 
 
 def catalog() -> dict:
-    """The current table's constraints, indexes and storage parameters, by name."""
+    """The current table's constraints, indexes, storage parameters and columns (name, type, NOT NULL)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT conname, contype, pg_get_constraintdef(oid), condeferrable, condeferred FROM pg_constraint "
@@ -43,7 +43,8 @@ def catalog() -> dict:
         )
         indexes = cursor.fetchall()
         cursor.execute(
-            "SELECT reloptions, (SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute "
+            "SELECT reloptions, (SELECT array_agg(ARRAY[attname::text, format_type(atttypid, atttypmod), "
+            "attnotnull::text] ORDER BY attnum) FROM pg_attribute "
             "WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped) FROM pg_class c "
             "WHERE oid = 'insights_customerrfm'::regclass"
         )
@@ -64,6 +65,8 @@ def test_swap_keeps_every_name_and_parameter_the_migrations_gave(edge_cases):  #
 
     assert (rows, changed) == (5, 5)
     assert catalog() == before
+    assert ["monetary", "numeric(18,2)", "true"] in before["columns"]
+    assert ["growth", "numeric(20,6)", "false"] in before["columns"]
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'insights_customerrfm_swap%%'")
         assert cursor.fetchone()[0] == 0
@@ -126,3 +129,58 @@ def test_incremental_after_a_swapped_run_equals_full(edge_cases):  # noqa: F811
     rollup.full(as_of=AS_OF)
 
     assert incremental == table()
+
+
+@postgres_only
+def test_a_column_the_rebuild_would_not_carry_leaves_it_to_the_upsert(edge_cases):  # noqa: F811
+    expected = reference(list(Purchase.objects.all()), AS_OF, {edge_cases["b"].pk: Decimal("481.50")})
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE insights_customerrfm ALTER COLUMN segment SET DEFAULT ''")
+        assert rollup._swap_plan(cursor, AS_OF) is None
+
+    assert rollup.full(as_of=AS_OF) == (5, 5)
+
+    matches(table(), expected)
+    with connection.cursor() as cursor:  # the upsert kept the table, default and all
+        cursor.execute(
+            "SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef WHERE adrelid = 'insights_customerrfm'::regclass"
+        )
+        assert cursor.fetchall() == [("''::character varying",)]
+
+
+@postgres_only
+def test_parallel_workers_give_the_serial_tables(edge_cases, settings):  # noqa: F811
+    """With parallel plans forced on this small data, the workers' partial sums combine exactly."""
+    with connection.cursor() as cursor:
+        # Free workers and dear sums: the workers aggregate their share of the purchases first
+        # (6 customers among 14 purchases, once the statistics know it).
+        cursor.execute("ANALYZE insights_purchase")
+        free = ("parallel_setup_cost", "parallel_tuple_cost", "min_parallel_table_scan_size")
+        for name, value in (*((n, 0) for n in free), ("cpu_operator_cost", 10)):
+            cursor.execute(f"SET {name} = {value}")
+        cursor.execute("SET max_parallel_workers_per_gather = 2")
+        cursor.execute(
+            "EXPLAIN SELECT customer_id, insights_sum_cents((amount * 100)::bigint) FROM insights_purchase "
+            "GROUP BY customer_id"
+        )
+        assert "Partial" in "\n".join(row[0] for row in cursor.fetchall())
+    settings.ROLLUP_PARALLEL_WORKERS = 2
+    for as_of in (AS_OF, AS_OF + dt.timedelta(days=1)):  # the swap, then the swap again
+        rollup.full(as_of=as_of)
+        parallel = table()
+        settings.ROLLUP_PARALLEL_WORKERS = 0
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM insights_customerrfm")
+        rollup.full(as_of=as_of)
+        settings.ROLLUP_PARALLEL_WORKERS = 2
+
+        assert parallel == table()
+    matches(table(), reference(list(Purchase.objects.all()), as_of, {edge_cases["b"].pk: Decimal("481.50")}))
+
+
+@postgres_only
+def test_cent_sums_stop_at_the_bigint_limit_instead_of_wrapping(db):
+    from django.db import DataError
+
+    with pytest.raises(DataError, match="bigint out of range"), connection.cursor() as cursor:
+        cursor.execute("SELECT insights_sum_cents(x) FROM (VALUES (9223372036854775807), (1)) v(x)")
