@@ -212,19 +212,21 @@ def _base_sql(d: _Dialect, source: str, *, scored: bool) -> str:
         ) c ON c.customer_id = a.customer_id"""
 
 
-def _scores_sql(d: _Dialect, source: str, *, cents: bool = False) -> str:
+def _scores_sql(d: _Dialect, source: str, *, cents: bool = False, order_by: str = "") -> str:
     """The aggregates of `source` with their R, F and M scores (window functions over all of them).
 
     The scores ride along in the same statement as the aggregate, as in the bare
     scored statement the benchmark compares with. With `cents`, the source's sums are
     whole cents, turned into money here (after the sorts; the order is the same).
+    `order_by` sorts the rows by one of the source's columns (as it is there: cents).
     """
     windows = ", ".join(
         f"(5 * count(*) OVER (ORDER BY b.{order}) + b.n - 1) / b.n AS {score}" for score, order in SCORE_ORDER.items()
     )
     sums = ("monetary", "revenue_12m", "revenue_prev_12m")
     columns = ", ".join(f"{d.money(f'b.{c}')} AS {c}" if cents and c in sums else f"b.{c}" for c in AGGREGATE_COLUMNS)
-    return f"SELECT {columns}, {windows} FROM (SELECT a.*, count(*) OVER () AS n FROM ({source}) a) b"
+    order = f" ORDER BY b.{order_by}" if order_by else ""
+    return f"SELECT {columns}, {windows} FROM (SELECT a.*, count(*) OVER () AS n FROM ({source}) a) b{order}"
 
 
 def _derived_sql(d: _Dialect, s: str | Callable[[str], str]) -> dict[str, str]:
@@ -560,7 +562,9 @@ def _swap_write(
     values = _row_values(d, {})
     quote = connection.ops.quote_name
     selected = ", ".join(f"({values[name]})::{kind} AS {quote(name)}" for name, kind in plan.columns.items())
-    source = f"({_scores_sql(d, aggregate, cents=True)})"
+    # Rows written in the order of the index that is slowest to build from rows in no order (numeric
+    # revenue: 1.5-1.9 s, against 0.4 s presorted; the sort by whole cents costs a fraction of that).
+    source = f"({_scores_sql(d, aggregate, cents=True, order_by='revenue_12m DESC')})"
     with _parallel(cursor, workers):
         cursor.execute(
             f"CREATE TABLE {SWAP_TABLE}{plan.options} AS SELECT {selected} "
