@@ -30,7 +30,7 @@ from crm_project.tests.factories import PASSWORD, UserFactory
 from relationships.models import Action, RelationshipPlan
 from relationships.tests.factories import KeyAccountFactory
 
-from .conftest import ARTIFACTS, LAPTOP, t
+from .conftest import ARTIFACTS, LAPTOP, PHONE, t
 
 pytestmark = pytest.mark.django_db(transaction=True)
 TABLET = {"width": 820, "height": 1180}
@@ -270,6 +270,13 @@ def test_rm_writes_gm_returns_rm_fixes_gm_approves_progress_moves(visit, program
     page.locator("#print-plan").click()
     expect(page.locator(".print-toolbar")).to_be_visible()
     _shot(rina, f"plan-print-view-{language}")
+    # On a phone the print view fits the screen: the four tiles take two rows.
+    page.set_viewport_size(PHONE)
+    page.wait_for_function(f"document.documentElement.scrollWidth <= {PHONE['width']}", timeout=5000)
+    tiles = page.locator(".plan-tile")
+    assert tiles.nth(0).bounding_box()["y"] == tiles.nth(1).bounding_box()["y"] < tiles.nth(2).bounding_box()["y"]
+    _shot(rina, f"plan-print-view-phone-{language}")
+    page.set_viewport_size(LAPTOP)
     ARTIFACTS.mkdir(exist_ok=True)
     page.emulate_media(media="print")
     page.pdf(path=str(ARTIFACTS / f"plan-print-{language}.pdf"), format="A4", print_background=True)
