@@ -155,35 +155,39 @@ def _window_params(as_of: dt.date) -> dict[str, Any]:
     }
 
 
-def _aggregate_sql(
-    d: _Dialect, where: str = "", *, bounded: bool = True, cents: bool = False, parallel: bool = False
-) -> str:
+def _aggregate_sql(d: _Dialect, where: str = "", *, bounded: bool = True, cents: bool = False) -> str:
     """Purchases aggregated per customer; `bounded=False` when no purchase is dated after as_of.
 
     With `cents`, the three sums stay whole cents (integers; `_scores_sql` turns them into money
-    after sorting by them: narrower rows and integer comparisons in its sorts). `parallel` leaves
-    out the fence below, which would keep PostgreSQL's workers from aggregating their share.
+    after sorting by them: narrower rows and integer comparisons in its sorts).
+
+    Each purchase falls in exactly one of three date bands (the last 12 months, the 12 before,
+    older), so its amount is turned into cents once, for its band's sum; `monetary` is the sum
+    of the three. (Summing all amounts as well converted most amounts twice: measured at 10
+    million purchases, the aggregate took 5.2-6.5 s that way against 4.3-4.9 s.)
     """
     money = (lambda total: total) if cents else d.money
-    in_12m = "FILTER (WHERE p.purchased_on > %(d365)s)"
-    in_prev = "FILTER (WHERE p.purchased_on > %(d730)s AND p.purchased_on <= %(d365)s)"
-    # Each amount is turned into cents once, in the subquery: inlined (PostgreSQL flattens it unless
-    # OFFSET 0 keeps it apart) the conversion ran once per sum, about 1.4 s more at 10 million rows.
-    fence = " OFFSET 0" if d.postgres and not parallel else ""
-    total = d.sum_cents("p.cents")
+    amount = d.sum_cents(d.cents("p.amount"))
+    bands = {
+        "r12": "p.purchased_on > %(d365)s",
+        "rprev": "p.purchased_on > %(d730)s AND p.purchased_on <= %(d365)s",
+        "older": "p.purchased_on <= %(d730)s",
+    }
+    sums = ",\n".join(f"{amount} FILTER (WHERE {band}) AS {name}" for name, band in bands.items())
     return f"""
-        SELECT p.customer_id AS customer_id,
-               max(p.purchased_on) AS last_purchase_on,
-               count(*) AS frequency,
-               {money(total)} AS monetary,
-               COALESCE({money(f"{total} {in_12m}")}, 0) AS revenue_12m,
-               COALESCE({money(f"{total} {in_prev}")}, 0) AS revenue_prev_12m
+        SELECT a.customer_id, a.last_purchase_on, a.frequency,
+               {money("COALESCE(a.r12, 0) + COALESCE(a.rprev, 0) + COALESCE(a.older, 0)")} AS monetary,
+               {money("COALESCE(a.r12, 0)")} AS revenue_12m,
+               {money("COALESCE(a.rprev, 0)")} AS revenue_prev_12m
         FROM (
-            SELECT p.customer_id, p.purchased_on, {d.cents("p.amount")} AS cents
+            SELECT p.customer_id AS customer_id,
+                   max(p.purchased_on) AS last_purchase_on,
+                   count(*) AS frequency,
+                   {sums}
             FROM insights_purchase p
-            WHERE {"p.purchased_on <= %(as_of)s" if bounded else "true"} {where}{fence}
-        ) p
-        GROUP BY p.customer_id"""
+            WHERE {"p.purchased_on <= %(as_of)s" if bounded else "true"} {where}
+            GROUP BY p.customer_id
+        ) a"""
 
 
 BASE_COLUMNS = (
@@ -381,7 +385,7 @@ def full(*, as_of: dt.date) -> tuple[int, int]:
     params = _window_params(as_of)
     with _rollup_transaction() as cursor:
         workers = _parallel_workers(d)
-        aggregate = _aggregate_sql(d, bounded=_has_later_purchases(as_of), cents=True, parallel=workers > 0)
+        aggregate = _aggregate_sql(d, bounded=_has_later_purchases(as_of), cents=True)
         plan = _swap_plan(cursor, as_of) if d.postgres else None
         if plan is not None:
             return _swap_write(cursor, d, params, aggregate, plan, workers)
